@@ -1,0 +1,1 @@
+"""Offline evaluation against judged or simulated query sets (lands with its issue)."""

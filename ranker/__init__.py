@@ -1,0 +1,1 @@
+"""LambdaMART ranking of the retrieved union (lands with its issue)."""

@@ -1,0 +1,1 @@
+"""The ltrr service: HTTP API, settings, search pipeline, metrics and CLI."""

@@ -1,0 +1,106 @@
+"""The decision log: what every search decided and showed, keyed by its search id.
+
+Feedback joins against it (was this entity shown, at which position, which
+strategies had found it), and it is the raw material for ranker training and
+off-policy evaluation of retrieval plans. Entries expire after a TTL.
+
+The embedded backend is SQLite in WAL mode in the data dir.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrievers.base import SearchFilters
+
+
+class LoggedCandidate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    entity_id: str
+    rank: int
+    score: float
+
+
+class Decision(BaseModel):
+    """One served search: its plan, each strategy's candidates, and what was shown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    search_id: str
+    created_at: float = Field(description="Unix time (s) when the search was served.")
+    query: str
+    user_id: str | None = None
+    context: dict[str, str | int | float | None] = Field(default_factory=dict)
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    plan: dict[str, int]
+    propensity: float = Field(default=1.0, gt=0.0, le=1.0)
+    candidates: dict[str, list[LoggedCandidate]] = Field(default_factory=dict)
+    failed_strategies: dict[str, str] = Field(default_factory=dict)
+    shown: list[str] = Field(default_factory=list, description="Entity ids in shown order.")
+    ranker: str = "rrf"
+
+
+class DecisionLog(Protocol):
+    def record(self, decision: Decision) -> None: ...
+
+    def get(self, search_id: str) -> Decision | None: ...
+
+
+class SqliteDecisionLog:
+    """Decision log in one SQLite file; safe across threads; expired entries are purged."""
+
+    _PURGE_EVERY = 1000
+
+    def __init__(self, path: Path, ttl_s: int) -> None:
+        self._path = path
+        self._ttl_s = ttl_s
+        self._local = threading.local()
+        self._writes = 0
+        self._write_lock = threading.Lock()
+        conn = self._conn()
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS decisions ("
+            " search_id TEXT PRIMARY KEY, created_at REAL NOT NULL, body TEXT NOT NULL)"
+        )
+        conn.execute("CREATE INDEX IF NOT EXISTS decisions_created ON decisions(created_at)")
+        conn.commit()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def record(self, decision: Decision) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)",
+                (decision.search_id, decision.created_at, decision.model_dump_json()),
+            )
+            self._writes += 1
+            if self._writes % self._PURGE_EVERY == 0:
+                conn.execute(
+                    "DELETE FROM decisions WHERE created_at < ?", (time.time() - self._ttl_s,)
+                )
+            conn.commit()
+
+    def get(self, search_id: str) -> Decision | None:
+        row = (
+            self._conn()
+            .execute("SELECT body, created_at FROM decisions WHERE search_id = ?", (search_id,))
+            .fetchone()
+        )
+        if row is None or row[1] < time.time() - self._ttl_s:
+            return None
+        return Decision.model_validate_json(row[0])

@@ -1,0 +1,75 @@
+"""Prometheus metrics of one service instance.
+
+Metrics live in a registry owned by the app (not the global default), so
+several apps in one process — as in the test suite — never collide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+)
+
+
+@dataclass
+class Metrics:
+    """The service's counters and histograms, registered on their own registry."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.requests = Counter(
+            "ltrr_http_requests",
+            "HTTP requests by endpoint, method and status code.",
+            ["endpoint", "method", "status"],
+            registry=r,
+        )
+        self.request_latency = Histogram(
+            "ltrr_http_request_duration_seconds",
+            "HTTP request latency by endpoint.",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.stage_latency = Histogram(
+            "ltrr_pipeline_stage_duration_seconds",
+            "Search pipeline latency by stage (retrieve:<strategy>, fanout, fuse, hydrate, log).",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.strategy_failures = Counter(
+            "ltrr_strategy_failures",
+            "Strategies dropped from a search, by strategy and reason (error, timeout).",
+            ["strategy", "reason"],
+            registry=r,
+        )
+        self.strategy_candidates = Histogram(
+            "ltrr_strategy_candidates",
+            "Candidates returned per call, by strategy.",
+            ["strategy"],
+            buckets=(0, 1, 5, 10, 25, 50, 100, 250, 500, 1000),
+            registry=r,
+        )
+        self.indexed_entities = Gauge(
+            "ltrr_indexed_entities",
+            "Entities in the catalog store of this instance.",
+            registry=r,
+        )

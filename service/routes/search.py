@@ -1,0 +1,156 @@
+"""``POST /search`` and its quick ``GET`` form."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from catalog.model import EntityType
+from retrievers.base import RetrievalQuery, SearchFilters
+from service.app_state import Services
+from service.decisions import Decision, LoggedCandidate
+from service.deps import ServicesDep
+from service.schemas import (
+    MAX_QUERY_CHARS,
+    CandidateOut,
+    Explanation,
+    SearchHit,
+    SearchRequest,
+    SearchResponse,
+)
+
+router = APIRouter(tags=["search"])
+
+GET_PARAMS = {
+    "q",
+    "size",
+    "explain",
+    "user_id",
+    "type",
+    "genre",
+    "year_min",
+    "year_max",
+    "language",
+    "explicit",
+}
+
+
+@router.post("/search", response_model=SearchResponse, response_model_exclude_none=True)
+async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
+    """Search the catalog; every response carries a signed ``search_id`` for feedback."""
+    return await run_search(body, services)
+
+
+@router.get("/search", response_model=SearchResponse, response_model_exclude_none=True)
+async def search_get(
+    request: Request,
+    services: ServicesDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)],
+    size: Annotated[int, Query(ge=1, le=1000)] = 10,
+    explain: bool = False,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    type: Annotated[list[EntityType] | None, Query()] = None,
+    genre: Annotated[list[str] | None, Query()] = None,
+    year_min: int | None = None,
+    year_max: int | None = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    explicit: bool | None = None,
+) -> SearchResponse:
+    """Quick search from a browser: ``/search?q=bohemian+rhapsody&type=track``."""
+    unknown = sorted(set(request.query_params) - GET_PARAMS)
+    if unknown:
+        raise HTTPException(
+            status_code=422,
+            detail=f"unknown query parameters {unknown}; valid: {sorted(GET_PARAMS)}",
+        )
+    try:
+        body = SearchRequest(
+            query=q,
+            size=size,
+            explain=explain,
+            user_id=user_id,
+            filters=SearchFilters(
+                types=type,
+                genres=genre,
+                year_min=year_min,
+                year_max=year_max,
+                languages=language,
+                explicit=explicit,
+            ),
+        )
+    except ValidationError as error:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'query'}: {e['msg']}" for e in error.errors()
+        )
+        raise HTTPException(status_code=422, detail=detail) from error
+    return await run_search(body, services)
+
+
+async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
+    """Plan → retrieve → fuse → hydrate → log; the shared path of both routes."""
+    start = time.perf_counter()
+    plan = services.default_plan
+    result = await services.pipeline.run(RetrievalQuery(body.query, body.filters), plan)
+
+    hydrate_start = time.perf_counter()
+    top = result.ranked[: body.size]
+    entities = await run_in_threadpool(services.store.get_many, [c.entity_id for c in top])
+    hits = [
+        SearchHit(
+            rank=rank,
+            score=candidate.score,
+            strategies=sorted(candidate.found_by),
+            entity=entities[candidate.entity_id],
+        )
+        for rank, candidate in enumerate((c for c in top if c.entity_id in entities), start=1)
+    ]
+    hydrate_s = time.perf_counter() - hydrate_start
+    services.metrics.stage_latency.labels("hydrate").observe(hydrate_s)
+    result.stage_ms["hydrate"] = hydrate_s * 1000
+
+    search_id = services.signer.mint()
+    decision = Decision(
+        search_id=search_id,
+        created_at=time.time(),
+        query=body.query,
+        user_id=body.user_id,
+        context=body.context.model_dump(mode="json"),
+        filters=body.filters,
+        plan=plan.depths,
+        candidates={
+            name: [LoggedCandidate(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
+            for name, run in result.runs.items()
+        },
+        failed_strategies=result.failures,
+        shown=[hit.entity.id for hit in hits],
+    )
+    log_start = time.perf_counter()
+    await run_in_threadpool(services.decisions.record, decision)
+    log_s = time.perf_counter() - log_start
+    services.metrics.stage_latency.labels("log").observe(log_s)
+    result.stage_ms["log"] = log_s * 1000
+
+    explanation = None
+    if body.explain:
+        explanation = Explanation(
+            plan=plan.depths,
+            ranker="rrf",
+            candidates={
+                name: [CandidateOut(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
+                for name, run in result.runs.items()
+            },
+            failed_strategies=result.failures,
+            stage_ms=result.stage_ms,
+        )
+    return SearchResponse(
+        search_id=search_id,
+        query=body.query,
+        took_ms=(time.perf_counter() - start) * 1000,
+        total_candidates=len(result.ranked),
+        results=hits,
+        explain=explanation,
+    )

@@ -1,0 +1,82 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from catalog.model import Entity
+from retrievers.base import SearchFilters
+
+MAX_QUERY_CHARS = 512
+
+
+class SearchContext(BaseModel):
+    """What the client knows about the listener's situation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str | None = Field(
+        default=None, pattern=r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$", examples=["en-US"]
+    )
+    device: str | None = Field(default=None, max_length=64, examples=["mobile"])
+    timestamp: datetime | None = Field(default=None, description="Client time, ISO 8601.")
+
+
+class SearchRequest(BaseModel):
+    """``POST /search`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["bohemian rhapsody"])
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    context: SearchContext = Field(default_factory=SearchContext)
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    size: int = Field(default=10, ge=1, le=1000, description="Results to return (1..1000).")
+    explain: bool = Field(default=False, description="Include the plan and each strategy's list.")
+
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        stripped = value.strip()
+        if not stripped:
+            raise ValueError("query must contain at least one non-whitespace character")
+        if "\x00" in stripped:
+            raise ValueError("query must not contain NUL characters")
+        return stripped
+
+
+class CandidateOut(BaseModel):
+    entity_id: str
+    rank: int
+    score: float
+
+
+class SearchHit(BaseModel):
+    rank: int
+    score: float = Field(description="Fusion (or ranker) score; comparable within one response.")
+    strategies: list[str] = Field(description="Strategies whose candidates included this entity.")
+    entity: Entity
+
+
+class Explanation(BaseModel):
+    plan: dict[str, int]
+    ranker: str
+    candidates: dict[str, list[CandidateOut]]
+    failed_strategies: dict[str, str]
+    stage_ms: dict[str, float]
+
+
+class SearchResponse(BaseModel):
+    search_id: str = Field(description="Signed id; echo it in feedback events.")
+    query: str
+    took_ms: float
+    total_candidates: int = Field(description="Size of the union of all strategies' candidates.")
+    results: list[SearchHit]
+    explain: Explanation | None = None
+
+
+class HealthResponse(BaseModel):
+    status: str
+    detail: dict[str, int | str] = Field(default_factory=dict)

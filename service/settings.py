@@ -1,0 +1,88 @@
+"""One settings object for the whole service (environment prefix ``LTRR_``).
+
+Nested sections use a double underscore: ``LTRR_BM25__PRIOR_WEIGHT=0`` switches
+the popularity prior off. Every setting is documented in
+``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrievers.bm25 import Bm25Config
+
+DEFAULT_SIGNING_SECRET = "ltrr-local-development-secret"
+
+
+class Mode(StrEnum):
+    LOCAL = "local"
+    PRODUCTION = "production"
+
+
+class PipelineConfig(BaseModel):
+    """How one search runs: the fixed plan, timeouts and fusion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    strategies: list[str] = Field(
+        default_factory=lambda: ["bm25"],
+        description="Registered retrieval strategies, by name.",
+    )
+    default_plan: dict[str, int] = Field(
+        default_factory=lambda: {"bm25": 100},
+        description="Strategy → depth drawn per search until the bandit chooses plans.",
+    )
+    candidate_budget: int = Field(default=300, ge=1, le=5000)
+    strategy_timeout_ms: float = Field(default=500.0, gt=0)
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant k.")
+
+    @model_validator(mode="after")
+    def _plan_uses_known_strategies(self) -> PipelineConfig:
+        unknown = sorted(set(self.default_plan) - set(self.strategies))
+        if unknown:
+            raise ValueError(
+                f"default_plan names strategies that are not registered: {unknown}; "
+                f"registered: {self.strategies}"
+            )
+        return self
+
+
+class Settings(BaseSettings):
+    """Service settings; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LTRR_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    mode: Mode = Mode.LOCAL
+    data_dir: Path = Path("data/demo")
+    signing_secret: str = Field(default=DEFAULT_SIGNING_SECRET, min_length=16)
+    decision_log_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long decisions stay joinable."
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    bm25: Bm25Config = Field(default_factory=Bm25Config)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.mode is not Mode.LOCAL and self.signing_secret == DEFAULT_SIGNING_SECRET:
+            raise ValueError(
+                "LTRR_SIGNING_SECRET must be set to a private value outside local mode "
+                f"(LTRR_MODE={self.mode.value}); the default secret would let anyone forge "
+                "search ids"
+            )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()
