@@ -161,5 +161,41 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker(
+    data_dir: DataDir,
+    drain: Annotated[
+        bool, typer.Option(help="Apply what is queued, then exit (instead of running forever).")
+    ] = False,
+) -> None:
+    """Apply queued feedback to learning (memory, training log, strategy outcomes).
+
+    Run it beside `ltrr serve` started with LTRR_FEEDBACK__IN_PROCESS_WORKER=false;
+    several workers may share one Redis stream.
+    """
+    import signal
+
+    from service.app_state import build_feedback_worker
+    from service.metrics import Metrics
+    from service.settings import Settings
+
+    os.environ["LTRR_DATA_DIR"] = str(data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings(data_dir=data_dir)
+    feedback_worker = build_feedback_worker(settings, Metrics())
+    if drain:
+        applied = feedback_worker.drain(timeout_s=3600)
+        console.print(f"applied {applied} event(s)")
+        return
+
+    def _stop(signum: int, frame: object) -> None:
+        feedback_worker.stop(timeout_s=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    console.print(f"worker {feedback_worker.consumer} applying feedback for {data_dir}")
+    feedback_worker.run_forever()
+
+
 if __name__ == "__main__":
     app()

@@ -4,7 +4,9 @@ Feedback joins against it (was this entity shown, at which position, which
 strategies had found it), and it is the raw material for ranker training and
 off-policy evaluation of retrieval plans. Entries expire after a TTL.
 
-The embedded backend is SQLite in WAL mode in the data dir.
+The embedded backend is SQLite in WAL mode in the data dir; with ``REDIS_URL``
+set, every replica shares one log in Redis, so feedback for a search served by
+one replica can be verified by any other.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +42,7 @@ class Decision(BaseModel):
     context: dict[str, str | int | float | None] = Field(default_factory=dict)
     filters: SearchFilters = Field(default_factory=SearchFilters)
     plan: dict[str, int]
+    plan_source: str = Field(default="default", description="`default`, `pinned` or a policy.")
     propensity: float = Field(default=1.0, gt=0.0, le=1.0)
     candidates: dict[str, list[LoggedCandidate]] = Field(default_factory=dict)
     failed_strategies: dict[str, str] = Field(default_factory=dict)
@@ -104,3 +107,21 @@ class SqliteDecisionLog:
         if row is None or row[1] < time.time() - self._ttl_s:
             return None
         return Decision.model_validate_json(row[0])
+
+
+class RedisDecisionLog:
+    """Decision log shared by every replica: one key per search with the TTL as expiry."""
+
+    def __init__(self, client: Any, ttl_s: int, *, prefix: str = "ltrr:decision:") -> None:
+        self._redis = client
+        self._ttl_s = ttl_s
+        self._prefix = prefix
+
+    def record(self, decision: Decision) -> None:
+        self._redis.set(
+            self._prefix + decision.search_id, decision.model_dump_json(), ex=self._ttl_s
+        )
+
+    def get(self, search_id: str) -> Decision | None:
+        body = self._redis.get(self._prefix + search_id)
+        return None if body is None else Decision.model_validate_json(body)

@@ -73,3 +73,32 @@ class Metrics:
             "Entities in the catalog store of this instance.",
             registry=r,
         )
+        self.feedback_events = Counter(
+            "ltrr_feedback_events",
+            "Feedback events received, by outcome (accepted, duplicate, rejected).",
+            ["outcome"],
+            registry=r,
+        )
+        self.feedback_applied = Counter(
+            "ltrr_feedback_applied",
+            "Feedback events applied to learning by the worker, by event type.",
+            ["type"],
+            registry=r,
+        )
+        self.feedback_dead_letters = Counter(
+            "ltrr_feedback_dead_letters",
+            "Stream entries moved to the dead-letter list, by reason class.",
+            ["reason"],
+            registry=r,
+        )
+        self.feedback_backlog = Gauge(
+            "ltrr_feedback_backlog",
+            "Accepted feedback events not yet applied.",
+            registry=r,
+        )
+        self.feedback_lag = Histogram(
+            "ltrr_feedback_to_learn_lag_seconds",
+            "Time from an event's acceptance to its application by the worker.",
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
+            registry=r,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +36,14 @@ class SearchRequest(BaseModel):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     size: int = Field(default=10, ge=1, le=1000, description="Results to return (1..1000).")
     explain: bool = Field(default=False, description="Include the plan and each strategy's list.")
+    plan: dict[str, Annotated[int, Field(ge=0, le=1000)]] | None = Field(
+        default=None,
+        description=(
+            "Pin the retrieval plan (strategy → depth, 0 = not called) for debugging and A/B "
+            "tests; unknown strategies and plans over the candidate budget are rejected."
+        ),
+        examples=[{"bm25": 50, "dense": 25}],
+    )
 
     @field_validator("query")
     @classmethod
@@ -62,6 +71,7 @@ class SearchHit(BaseModel):
 
 class Explanation(BaseModel):
     plan: dict[str, int]
+    plan_source: str = Field(description="`pinned` (from the request) or `default`.")
     ranker: str
     candidates: dict[str, list[CandidateOut]]
     failed_strategies: dict[str, str]

@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrievers.bm25 import Bm25Config
@@ -52,6 +52,25 @@ class PipelineConfig(BaseModel):
         return self
 
 
+class FeedbackConfig(BaseModel):
+    """The feedback path: stream, worker and what it applies (``LTRR_FEEDBACK__*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    in_process_worker: bool = Field(
+        default=True,
+        description="Run the worker in the service process; false when `ltrr worker` runs apart.",
+    )
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    lease_s: float = Field(
+        default=30.0, gt=0, description="Unacknowledged entries are re-claimed after this long."
+    )
+    max_attempts: int = Field(default=5, ge=1, description="Failures before dead-lettering.")
+    dedup_ttl_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long an event_id is remembered (Redis)."
+    )
+
+
 class Settings(BaseSettings):
     """Service settings; see docs/configuration.md."""
 
@@ -68,6 +87,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Larger request bodies are refused with 413."
     )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LTRR_REDIS_URL", "REDIS_URL", "redis_url"),
+        description="Shared state (decision log, feedback stream, memory) in Redis when set.",
+    )
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     bm25: Bm25Config = Field(default_factory=Bm25Config)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
 

@@ -14,6 +14,7 @@ from retrievers.base import RetrievalQuery, SearchFilters
 from service.app_state import Services
 from service.decisions import Decision, LoggedCandidate
 from service.deps import ServicesDep
+from service.pipeline import RetrievalPlan
 from service.schemas import (
     MAX_QUERY_CHARS,
     CandidateOut,
@@ -90,10 +91,33 @@ async def search_get(
     return await run_search(body, services)
 
 
+def _plan_for(body: SearchRequest, services: Services) -> tuple[RetrievalPlan, str]:
+    """The request's pinned plan (checked) or the service's default plan."""
+    if body.plan is None:
+        return services.default_plan, "default"
+    registered = set(services.pipeline.retrievers)
+    unknown = sorted(set(body.plan) - registered)
+    if unknown:
+        raise HTTPException(
+            status_code=422,
+            detail=f"plan: unknown strategies {unknown}; registered: {sorted(registered)}",
+        )
+    plan = RetrievalPlan(depths=body.plan)
+    budget = services.settings.pipeline.candidate_budget
+    if plan.total > budget:
+        raise HTTPException(
+            status_code=422,
+            detail=f"plan: draws {plan.total} candidates, over the budget of {budget}",
+        )
+    if not plan.active:
+        raise HTTPException(status_code=422, detail="plan: calls no strategy (all depths are 0)")
+    return plan, "pinned"
+
+
 async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
     """Plan → retrieve → fuse → hydrate → log; the shared path of both routes."""
     start = time.perf_counter()
-    plan = services.default_plan
+    plan, plan_source = _plan_for(body, services)
     result = await services.pipeline.run(RetrievalQuery(body.query, body.filters), plan)
 
     hydrate_start = time.perf_counter()
@@ -121,6 +145,7 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         context=body.context.model_dump(mode="json"),
         filters=body.filters,
         plan=plan.depths,
+        plan_source=plan_source,
         candidates={
             name: [LoggedCandidate(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
             for name, run in result.runs.items()
@@ -138,6 +163,7 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
     if body.explain:
         explanation = Explanation(
             plan=plan.depths,
+            plan_source=plan_source,
             ranker="rrf",
             candidates={
                 name: [CandidateOut(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
