@@ -14,8 +14,8 @@ runner = CliRunner()
 
 
 def _text(output: str) -> str:
-    """The console output without the line breaks rich inserts at the terminal width."""
-    return output.replace("\n", "")
+    """The console output with rich's wrapping at the terminal width undone."""
+    return " ".join(output.split())
 
 
 def test_generate_is_deterministic(tmp_path: Path) -> None:
