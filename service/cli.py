@@ -197,5 +197,12 @@ def worker(
     feedback_worker.run_forever()
 
 
+# Offline evaluation: `ltrr eval` and `ltrr dataset ...` (evaluation/cli.py).
+from evaluation.cli import dataset_app, eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+app.add_typer(dataset_app, name="dataset")
+
+
 if __name__ == "__main__":
     app()
