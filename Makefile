@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help install run demo test lint typecheck unit bench clean
+.PHONY: help install run demo test lint typecheck unit bench load clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,11 @@ test: lint typecheck unit ## Set up everything and run the whole suite
 
 bench: demo ## Search latency benchmark at 100k entities
 	$(BIN)/python bench/search_latency.py --catalog-size 100000 --queries 2000
+
+load: $(STAMP) ## Load test a running service with locust (HOST/PORT, USERS, DURATION)
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	$(BIN)/locust -f load_tests/locustfile.py --headless --host http://$(HOST):$(PORT) \
+		--users $(or $(USERS),20) --spawn-rate 5 --run-time $(or $(DURATION),60s) --only-summary
 
 clean: ## Remove the virtualenv and demo data
 	rm -rf $(VENV) data
