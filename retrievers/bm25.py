@@ -13,6 +13,14 @@ every popularity tier up to its own (``t1 … tN``), and the query adds one
 constant-score clause of weight ``prior_weight / N`` per tier. An entity of
 tier ``n`` therefore gains ``prior_weight * n / N``; ``prior_weight = 0``
 switches the prior off.
+
+Besides the analyzed text fields, every entity carries exact-match keys for
+structured search (``retrievers.structured``): names normalized with
+:func:`retrievers.normalize.normalize_query` (``title_key``, ``artist_key``,
+``album_key``, ``show_key``, ``genre_key``, ``mood_key``, ``tag_key``), the raw
+link ids (``artist_id``, ``album_id``, ``show_id``; an artist entity lists its
+own id) and a fast ``popularity`` column used to weight or order constrained
+queries.
 """
 
 from __future__ import annotations
@@ -27,12 +35,25 @@ import tantivy
 from pydantic import BaseModel, ConfigDict, Field
 from tantivy import Query
 
-from catalog.model import Entity
+from catalog.model import Entity, EntityType
 from retrievers.base import Candidate, RetrievalQuery, SearchFilters, rank_candidates
+from retrievers.normalize import normalize_query
 
 ANALYZER = "ltrr"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_FIELDS = ("title", "artist", "album", "show", "tags", "description")
+KEY_FIELDS = (
+    "title_key",
+    "artist_key",
+    "album_key",
+    "show_key",
+    "genre_key",
+    "mood_key",
+    "tag_key",
+)
+"""Exact-match fields holding names normalized by ``normalize_query``."""
+LINK_FIELDS = ("artist_id", "album_id", "show_id")
+"""Raw ids of the linked artist, album and show entities."""
 
 
 class Bm25Config(BaseModel):
@@ -81,6 +102,9 @@ def build_schema() -> Any:
     builder.add_text_field("explicit", tokenizer_name="raw")
     builder.add_text_field("pop_tier", tokenizer_name="whitespace")
     builder.add_integer_field("year", indexed=True, fast=True)
+    for name in (*KEY_FIELDS, *LINK_FIELDS):
+        builder.add_text_field(name, tokenizer_name="raw")
+    builder.add_float_field("popularity", fast=True)
     return builder.build()
 
 
@@ -152,7 +176,35 @@ class TantivyBM25:
             doc.add_integer("year", entity.release_year)
         if tier:
             doc.add_text("pop_tier", " ".join(f"t{n}" for n in range(1, tier + 1)))
+        self._add_structured_fields(doc, entity)
         return doc
+
+    @staticmethod
+    def _add_structured_fields(doc: Any, entity: Entity) -> None:
+        """Exact keys, link ids and popularity used by structured search."""
+        keys: dict[str, list[str]] = {
+            "title_key": [entity.title],
+            "artist_key": entity.artists,
+            "album_key": [entity.album] if entity.album else [],
+            "show_key": [entity.show] if entity.show else [],
+            "genre_key": entity.genres,
+            "mood_key": entity.moods,
+            "tag_key": entity.tags,
+        }
+        for field_name, values in keys.items():
+            for value in dict.fromkeys(normalize_query(v) for v in values):
+                if value:
+                    doc.add_text(field_name, value)
+        artist_ids = list(entity.artist_ids)
+        if entity.type is EntityType.ARTIST and entity.id not in artist_ids:
+            artist_ids.append(entity.id)
+        for artist_id in artist_ids:
+            doc.add_text("artist_id", artist_id)
+        if entity.album_id:
+            doc.add_text("album_id", entity.album_id)
+        if entity.show_id:
+            doc.add_text("show_id", entity.show_id)
+        doc.add_float("popularity", float(entity.popularity))
 
     def upsert(self, entities: Iterable[Entity], *, heap_bytes: int = 200_000_000) -> int:
         """Insert or replace entities by id and commit; searches see them on return."""
@@ -222,11 +274,20 @@ class TantivyBM25:
             for tier in range(1, cfg.prior_tiers + 1):
                 tier_query = Query.term_query(self._schema, "pop_tier", f"t{tier}")
                 clauses.append((tantivy.Occur.Should, Query.const_score_query(tier_query, step)))
-        clauses.extend((tantivy.Occur.Must, q) for q in self._filter_queries(query.filters))
+        clauses.extend((tantivy.Occur.Must, q) for q in self.filter_clauses(query.filters))
         return Query.boolean_query(clauses)
 
-    def _filter_queries(self, filters: SearchFilters) -> list[Any]:
-        """Filters as zero-scoring MUST clauses (they restrict, never reorder)."""
+    @property
+    def schema(self) -> Any:
+        """The tantivy schema, for callers composing their own queries."""
+        return self._schema
+
+    def filter_clauses(self, filters: SearchFilters) -> list[Any]:
+        """Filters as zero-scoring queries, each to be added as a MUST clause.
+
+        They restrict, never reorder: a query with these clauses scores every
+        surviving entity exactly as it would without them.
+        """
 
         schema = self._schema
 
@@ -252,13 +313,25 @@ class TantivyBM25:
             out.append(Query.const_score_query(years, 0.0))
         return out
 
+    def search_tantivy(
+        self, query: Any, k: int, *, weight_by_popularity: bool = False
+    ) -> list[tuple[str, float]]:
+        """Run a prepared tantivy query: ``(entity_id, score)`` pairs, best first.
+
+        With ``weight_by_popularity`` each score is multiplied by
+        ``log2(2 + popularity)`` inside the engine, so the top-k stays exact.
+        """
+        if k <= 0:
+            return []
+        searcher = self._searcher
+        weight = "popularity" if weight_by_popularity else None
+        hits = searcher.search(query, limit=k, count=False, weight_by_field=weight).hits
+        return [
+            (str(searcher.doc(address).get_first("id")), float(score)) for score, address in hits
+        ]
+
     def search(self, query: RetrievalQuery, k: int) -> list[Candidate]:
         tantivy_query = self.build_query(query)
         if tantivy_query is None or k <= 0:
             return []
-        searcher = self._searcher
-        hits = searcher.search(tantivy_query, limit=k, count=False).hits
-        scored = [
-            (str(searcher.doc(address).get_first("id")), float(score)) for score, address in hits
-        ]
-        return rank_candidates(scored, self.name)
+        return rank_candidates(self.search_tantivy(tantivy_query, k), self.name)
