@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from catalog.model import Entity, EntityType
+from retrievers.query_parse import QueryParse
 
 
 class SearchFilters(BaseModel):
@@ -71,10 +72,12 @@ class SearchFilters(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class RetrievalQuery:
-    """What a retriever is asked: the raw query text and the request's hard filters."""
+    """What a retriever is asked: the raw query text, the request's hard filters, and
+    the query's understanding when the pipeline has parsed it already."""
 
     text: str
     filters: SearchFilters = field(default_factory=SearchFilters)
+    understanding: QueryParse | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,8 @@ class StructuredSearch:
     def search(self, query: RetrievalQuery, k: int) -> list[Candidate]:
         if k <= 0:
             return []
-        return self.search_parsed(self.understanding.parse(query.text), query.filters, k)
+        parse = query.understanding or self.understanding.parse(query.text)
+        return self.search_parsed(parse, query.filters, k)
 
     def search_parsed(self, parse: QueryParse, filters: SearchFilters, k: int) -> list[Candidate]:
         """Search with a parse the caller already has (the pipeline parses once)."""

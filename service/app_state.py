@@ -18,7 +18,7 @@ from service.metrics import Metrics
 from service.pipeline import RetrievalPlan, SearchPipeline
 from service.settings import Settings
 from service.signing import SearchIdSigner
-from service.strategies import STORE_FILE, build_retrievers
+from service.strategies import STORE_FILE, StrategyEnv, build_retrievers
 from service.stream import EventStream, RedisEventStream, SqliteEventStream
 from service.worker import EventApplier, FeedbackWorker, LearningLogApplier
 
@@ -108,11 +108,13 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
     """Open the data dir's store and indexes; fails with a clear message if they are missing."""
     store = EntityStore(require_data_dir(settings.data_dir))
     metrics.indexed_entities.set(len(store))
+    env = StrategyEnv(settings, store)
     pipeline = SearchPipeline(
-        build_retrievers(settings),
+        build_retrievers(settings, env),
         metrics,
         timeout_s=settings.pipeline.strategy_timeout_ms / 1000.0,
         rrf_k=settings.pipeline.rrf_k,
+        understanding=env.understanding(),
     )
     plan = RetrievalPlan(depths=settings.pipeline.default_plan)
     pipeline.check_plan(plan)

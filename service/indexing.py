@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from catalog.model import Entity
 from catalog.store import EntityStore
 from retrievers.base import UpdatableIndex
 from retrievers.bm25 import TantivyBM25
+from retrievers.gazetteer import Gazetteer
 from service.settings import Settings
-from service.strategies import STORE_FILE, bm25_path
+from service.strategies import STORE_FILE, bm25_path, gazetteer_path
 
 
 @dataclass
@@ -35,10 +37,15 @@ class IndexReport:
 
 
 def open_indexes(data_dir: Path, settings: Settings) -> dict[str, UpdatableIndex]:
-    """The indexes that follow the catalog, created if missing."""
-    indexes: dict[str, UpdatableIndex] = {}
-    if "bm25" in settings.pipeline.strategies:
-        indexes["bm25"] = TantivyBM25(bm25_path(data_dir), settings.bm25)
+    """The indexes that follow the catalog, created if missing.
+
+    The lexical index (BM25 and structured search) and the query-understanding
+    gazetteer are always built; other strategies' indexes when configured.
+    """
+    indexes: dict[str, UpdatableIndex] = {
+        "bm25": TantivyBM25(bm25_path(data_dir), settings.bm25),
+        "gazetteer": Gazetteer(gazetteer_path(data_dir)),
+    }
     return indexes
 
 
@@ -83,7 +90,7 @@ def index_catalog(
     start = time.perf_counter()
     reader = CatalogReader(path, strict=strict)
     indexes = open_indexes(data_dir, settings)
-    with EntityStore(data_dir / STORE_FILE) as store:
+    with EntityStore(data_dir / STORE_FILE) as store, _closing(indexes):
         rows_before = 0
         for upserts, deletes in _batches(reader, batch_size):
             if upserts:
@@ -111,6 +118,20 @@ def delete_entities(data_dir: Path, settings: Settings, entity_ids: list[str]) -
     """Delete entities from the store and every index; returns how many existed."""
     with EntityStore(data_dir / STORE_FILE) as store:
         existed = store.delete(entity_ids)
-    for index in open_indexes(data_dir, settings).values():
-        index.delete(entity_ids)
+    indexes = open_indexes(data_dir, settings)
+    with _closing(indexes):
+        for index in indexes.values():
+            index.delete(entity_ids)
     return existed
+
+
+@contextmanager
+def _closing(indexes: dict[str, UpdatableIndex]) -> Iterator[None]:
+    """Close the indexes that hold files or connections open, whatever happens."""
+    try:
+        yield
+    finally:
+        for index in indexes.values():
+            close = getattr(index, "close", None)
+            if callable(close):
+                close()

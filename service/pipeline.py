@@ -10,6 +10,7 @@ learned ranker slot into this flow as their issues land.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from retrievers.base import Candidate, RetrievalQuery, Retriever
+from retrievers.query_parse import QueryParse
+from retrievers.understanding import QueryUnderstanding
 from service.fusion import reciprocal_rank_fusion
 from service.metrics import Metrics
 
@@ -64,6 +67,7 @@ class PipelineResult:
     failures: dict[str, str]
     ranked: list[FusedCandidate]
     stage_ms: dict[str, float] = field(default_factory=dict)
+    understanding: QueryParse | None = None
 
 
 class SearchPipeline:
@@ -77,8 +81,10 @@ class SearchPipeline:
         timeout_s: float,
         rrf_k: int = 60,
         max_workers: int | None = None,
+        understanding: QueryUnderstanding | None = None,
     ) -> None:
         self.retrievers = dict(retrievers)
+        self.understanding = understanding
         self.metrics = metrics
         self.timeout_s = timeout_s
         self.rrf_k = rrf_k
@@ -128,6 +134,14 @@ class SearchPipeline:
         """Fan out under ``plan``, union the candidates and order them by fusion."""
         self.check_plan(plan)
         stage_ms: dict[str, float] = {}
+        parse: QueryParse | None = None
+        if self.understanding is not None and query.understanding is None:
+            start = time.perf_counter()
+            parse = self.understanding.parse(query.text)
+            query = dataclasses.replace(query, understanding=parse)
+            understand_s = time.perf_counter() - start
+            self.metrics.stage_latency.labels("understand").observe(understand_s)
+            stage_ms["understand"] = understand_s * 1000
         start = time.perf_counter()
         outcomes = await asyncio.gather(
             *(self._call(name, query, depth) for name, depth in plan.active.items())
@@ -149,4 +163,4 @@ class SearchPipeline:
         fuse_s = time.perf_counter() - start
         self.metrics.stage_latency.labels("fuse").observe(fuse_s)
         stage_ms["fuse"] = fuse_s * 1000
-        return PipelineResult(plan, runs, failures, ranked, stage_ms)
+        return PipelineResult(plan, runs, failures, ranked, stage_ms, query.understanding or parse)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from catalog.model import Entity
 from retrievers.base import SearchFilters
+from retrievers.query_parse import QueryParse
 
 MAX_QUERY_CHARS = 512
 
@@ -76,6 +77,9 @@ class Explanation(BaseModel):
     candidates: dict[str, list[CandidateOut]]
     failed_strategies: dict[str, str]
     stage_ms: dict[str, float]
+    understanding: QueryParse | None = Field(
+        default=None, description="How the query was understood: types, slots, interpretations."
+    )
 
 
 class SearchResponse(BaseModel):

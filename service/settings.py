@@ -15,6 +15,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrievers.bm25 import Bm25Config
+from retrievers.structured import StructuredConfig
+from retrievers.understanding import UnderstandingConfig
 
 DEFAULT_SIGNING_SECRET = "ltrr-local-development-secret"
 
@@ -30,11 +32,11 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     strategies: list[str] = Field(
-        default_factory=lambda: ["bm25"],
+        default_factory=lambda: ["bm25", "structured"],
         description="Registered retrieval strategies, by name.",
     )
     default_plan: dict[str, int] = Field(
-        default_factory=lambda: {"bm25": 100},
+        default_factory=lambda: {"bm25": 100, "structured": 50},
         description="Strategy → depth drawn per search until the bandit chooses plans.",
     )
     candidate_budget: int = Field(default=300, ge=1, le=5000)
@@ -94,6 +96,8 @@ class Settings(BaseSettings):
     )
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
     bm25: Bm25Config = Field(default_factory=Bm25Config)
+    understanding: UnderstandingConfig = Field(default_factory=UnderstandingConfig)
+    structured: StructuredConfig = Field(default_factory=StructuredConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
 
     @model_validator(mode="after")

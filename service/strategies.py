@@ -1,24 +1,33 @@
 """The registry of retrieval strategies: names in settings → built retrievers.
 
 Adding a strategy is one factory here plus its module in ``retrievers/``; an
-unknown name fails at start-up and lists the valid ones.
+unknown name fails at start-up and lists the valid ones. Strategies share
+heavy resources through :class:`StrategyEnv` (one tantivy index for BM25 and
+structured search, one gazetteer for query understanding), built lazily and
+once per process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import tantivy
 
+from catalog.store import EntityStore
 from retrievers.base import Retriever
 from retrievers.bm25 import TantivyBM25
+from retrievers.gazetteer import Gazetteer
+from retrievers.structured import StructuredSearch
+from retrievers.understanding import QueryUnderstanding
 from service.settings import Settings
-
-StrategyFactory = Callable[[Settings], Retriever]
 
 STORE_FILE = "catalog.sqlite"
 """The entity store inside a data dir."""
+
+T = TypeVar("T")
 
 
 class MissingIndexError(RuntimeError):
@@ -29,22 +38,74 @@ def bm25_path(data_dir: Path) -> Path:
     return data_dir / "bm25"
 
 
-def _open_bm25(settings: Settings) -> Retriever:
-    path = bm25_path(settings.data_dir)
-    if not tantivy.Index.exists(str(path)):
-        raise MissingIndexError(
-            f"no BM25 index in {path}: build it with "
-            f"`ltrr index --catalog CATALOG --data-dir {settings.data_dir}`"
-        )
-    return TantivyBM25(path, settings.bm25)
+def gazetteer_path(data_dir: Path) -> Path:
+    return data_dir / "gazetteer"
 
 
-STRATEGIES: dict[str, StrategyFactory] = {"bm25": _open_bm25}
+def _rebuild_hint(settings: Settings) -> str:
+    return f"build it with `ltrr index --catalog CATALOG --data-dir {settings.data_dir}`"
 
 
-def build_retrievers(settings: Settings) -> dict[str, Retriever]:
+@dataclass
+class StrategyEnv:
+    """What strategy factories may use: settings, the entity store, shared indexes."""
+
+    settings: Settings
+    store: EntityStore
+    _shared: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self, key: str, build: Callable[[], T]) -> T:
+        if key not in self._shared:
+            self._shared[key] = build()
+        value: T = self._shared[key]
+        return value
+
+    def bm25(self) -> TantivyBM25:
+        def build() -> TantivyBM25:
+            path = bm25_path(self.settings.data_dir)
+            if not tantivy.Index.exists(str(path)):
+                raise MissingIndexError(f"no BM25 index in {path}: {_rebuild_hint(self.settings)}")
+            return TantivyBM25(path, self.settings.bm25)
+
+        return self.shared("bm25", build)
+
+    def understanding(self) -> QueryUnderstanding:
+        def build() -> QueryUnderstanding:
+            path = gazetteer_path(self.settings.data_dir)
+            if not path.exists():
+                raise MissingIndexError(
+                    f"no query-understanding gazetteer in {path}: {_rebuild_hint(self.settings)}"
+                )
+            return QueryUnderstanding(Gazetteer(path), self.settings.understanding)
+
+        return self.shared("understanding", build)
+
+
+StrategyFactory = Callable[[StrategyEnv], Retriever]
+
+
+def _bm25(env: StrategyEnv) -> Retriever:
+    return env.bm25()
+
+
+def _structured(env: StrategyEnv) -> Retriever:
+    return StructuredSearch(env.bm25(), env.understanding(), env.settings.structured)
+
+
+STRATEGIES: dict[str, StrategyFactory] = {
+    "bm25": _bm25,
+    "structured": _structured,
+}
+
+
+def build_retrievers(settings: Settings, env: StrategyEnv | None = None) -> dict[str, Retriever]:
     """Open every configured strategy's index (never rebuilds)."""
     unknown = sorted(set(settings.pipeline.strategies) - set(STRATEGIES))
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; valid strategies: {sorted(STRATEGIES)}")
-    return {name: STRATEGIES[name](settings) for name in settings.pipeline.strategies}
+    if env is None:
+        store_path = settings.data_dir / STORE_FILE
+        if not store_path.exists():
+            raise MissingIndexError(f"no catalog store at {store_path}: {_rebuild_hint(settings)}")
+        env = StrategyEnv(settings, EntityStore(store_path))
+    return {name: STRATEGIES[name](env) for name in settings.pipeline.strategies}

@@ -171,6 +171,7 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
             },
             failed_strategies=result.failures,
             stage_ms=result.stage_ms,
+            understanding=result.understanding,
         )
     return SearchResponse(
         search_id=search_id,

@@ -81,9 +81,12 @@ def test_accepted_events_are_applied_once(app_client: TestClient) -> None:
     log = services.learning_log
     assert {"ok-1", "ok-2", "ok-3", "ok-4"} <= set(log.event_ids())
     outcomes = [o for o in log.outcomes() if o.search_id == search["search_id"]]
-    # two engagements (click, play) x one strategy in the default plan
-    assert len(outcomes) == 2
-    assert all(o.found and o.rank is not None for o in outcomes)
+    # two engagements (click, play) x every strategy the default plan called
+    called = [name for name, depth in services.default_plan.depths.items() if depth > 0]
+    assert len(outcomes) == 2 * len(called)
+    assert {o.strategy for o in outcomes} == set(called)
+    bm25 = [o for o in outcomes if o.strategy == "bm25"]
+    assert all(o.found and o.rank == 1 for o in bm25)
     assert services.worker.drain() == 0
 
 

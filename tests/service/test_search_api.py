@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.settings import Settings
 from service.signing import SearchIdSigner
 
 
@@ -43,28 +44,64 @@ def test_response_shape_and_signed_id(client: TestClient, settings: Any) -> None
     assert SearchIdSigner(settings.signing_secret).verify(body["search_id"])
     assert 1 <= len(body["results"]) <= 5
     assert [hit["rank"] for hit in body["results"]] == list(range(1, len(body["results"]) + 1))
-    assert all(hit["strategies"] == ["bm25"] for hit in body["results"])
+    plan = settings.pipeline.default_plan
+    assert all(hit["strategies"] and set(hit["strategies"]) <= set(plan) for hit in body["results"])
     assert body["took_ms"] > 0
     assert "explain" not in body
 
 
-def test_explain_shows_plan_and_candidates(client: TestClient) -> None:
+def test_explain_shows_plan_and_candidates(client: TestClient, settings: Settings) -> None:
     body = _search(client, query="love", explain=True, size=5)
     explain = body["explain"]
-    assert explain["plan"] == {"bm25": 100}
+    assert explain["plan"] == settings.pipeline.default_plan
+    assert explain["plan_source"] == "default"
     assert explain["ranker"] == "rrf"
     assert len(explain["candidates"]["bm25"]) >= len(body["results"])
-    assert set(explain["stage_ms"]) >= {"fanout", "fuse", "hydrate", "log"}
+    assert set(explain["stage_ms"]) >= {"understand", "fanout", "fuse", "hydrate", "log"}
+    parse = explain["understanding"]
+    assert parse["normalized"] == "love"
+    assert len(parse["interpretations"]) >= 2
 
 
-def test_every_search_is_logged_as_a_decision(client: TestClient) -> None:
+def test_explain_shows_each_strategy_and_the_parse(client: TestClient) -> None:
+    body = _search(client, query="90s rock", explain=True, size=10)
+    explain = body["explain"]
+    assert set(explain["candidates"]) == {"bm25", "structured"}
+    kinds = {slot["kind"] for slot in explain["understanding"]["interpretations"][0]["slots"]}
+    assert {"decade", "genre"} <= kinds
+
+
+def test_pinned_plan(client: TestClient) -> None:
+    body = _search(client, query="queen", explain=True, plan={"structured": 25})
+    assert body["explain"]["plan"] == {"structured": 25}
+    assert body["explain"]["plan_source"] == "pinned"
+    assert set(body["explain"]["candidates"]) == {"structured"}
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ({"nope": 10}, "unknown strategies"),
+        ({"bm25": 0}, "calls no strategy"),
+        ({"bm25": 1000, "structured": 1000}, "over the budget"),
+        ({"bm25": -1}, "plan"),
+        ({"bm25": "many"}, "plan"),
+    ],
+)
+def test_bad_pinned_plans(client: TestClient, plan: dict[str, Any], message: str) -> None:
+    response = client.post("/search", json={"query": "queen", "plan": plan})
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+
+
+def test_every_search_is_logged_as_a_decision(client: TestClient, settings: Settings) -> None:
     body = _search(client, query="queen", size=3)
     services = client.app.state.services  # type: ignore[attr-defined]
     decision = services.decisions.get(body["search_id"])
     assert decision is not None
     assert decision.query == "queen"
     assert decision.shown == [hit["entity"]["id"] for hit in body["results"]]
-    assert decision.plan == {"bm25": 100}
+    assert decision.plan == settings.pipeline.default_plan
     assert len(decision.candidates["bm25"]) >= 3
 
 
