@@ -203,6 +203,10 @@ from evaluation.cli import dataset_app, eval_command  # noqa: E402
 app.command("eval")(eval_command)
 app.add_typer(dataset_app, name="dataset")
 
+from evaluation.simulate_cli import simulate_command  # noqa: E402
+
+app.command("simulate")(simulate_command)
+
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,191 @@
+"""A simulation report for people: Markdown tables and PNG plots comparing policies.
+
+Plots are drawn with matplotlib's Agg canvas (files only, no display), one
+figure per question: do policies learn over time (learning curves), how much do
+they lean on each strategy (strategy shares), and which needs do they serve
+(per-intent bars).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from evaluation.simulate import Metrics, SimulationReport
+
+CURVE_METRICS: tuple[tuple[str, str], ...] = (
+    ("success_at_10", "success@10"),
+    ("ndcg_at_10", "nDCG@10"),
+    ("reward_rate", "reward rate"),
+    ("mean_candidates_drawn", "candidates drawn / search"),
+)
+TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("success_at_10", "success@10", "{:.3f}"),
+    ("ndcg_at_10", "nDCG@10", "{:.3f}"),
+    ("ctr", "CTR", "{:.3f}"),
+    ("reward_rate", "reward rate", "{:.3f}"),
+    ("union_recall", "union recall", "{:.3f}"),
+    ("mean_candidates_drawn", "candidates", "{:.1f}"),
+    ("mean_latency_ms", "latency ms", "{:.1f}"),
+    ("p99_latency_ms", "p99 ms", "{:.1f}"),
+    ("mean_probes", "probes", "{:.1f}"),
+)
+
+
+def _save(figure: Figure, path: Path) -> None:
+    FigureCanvasAgg(figure)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def plot_learning_curves(report: SimulationReport, path: Path) -> None:
+    """Windowed metrics over sessions, one line per policy."""
+    figure = Figure(figsize=(11, 7))
+    axes = figure.subplots(2, 2).ravel()
+    for ax, (field, label) in zip(axes, CURVE_METRICS, strict=True):
+        for name, policy in report.policies.items():
+            xs = [point.end for point in policy.curve]
+            ys = [float(getattr(point, field) or 0.0) for point in policy.curve]
+            ax.plot(xs, ys, marker="o", markersize=3, label=name)
+        ax.set_title(label)
+        ax.set_xlabel(f"sessions (window {report.window})")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    _save(figure, path)
+
+
+def plot_strategy_shares(report: SimulationReport, path: Path) -> None:
+    """Fraction of searches calling each strategy, grouped by policy."""
+    figure = Figure(figsize=(max(6, 1.6 * len(report.policies) + 3), 4.5))
+    ax = figure.subplots()
+    names = list(report.policies)
+    width = 0.8 / max(len(report.strategies), 1)
+    x = np.arange(len(names))
+    for i, strategy in enumerate(report.strategies):
+        shares = [report.policies[n].per_strategy[strategy].share for n in names]
+        ax.bar(x + i * width, shares, width, label=strategy)
+    ax.set_xticks(x + width * (len(report.strategies) - 1) / 2, names, rotation=15)
+    ax.set_ylabel("share of searches calling the strategy")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=8)
+    _save(figure, path)
+
+
+def plot_per_intent(report: SimulationReport, path: Path) -> None:
+    """success@10 and nDCG@10 per intent type, one bar per policy."""
+    figure = Figure(figsize=(11, 4.5))
+    axes = figure.subplots(1, 2)
+    intents = sorted({t for p in report.policies.values() for t in p.per_intent})
+    width = 0.8 / max(len(report.policies), 1)
+    x = np.arange(len(intents))
+    for ax, (field, label) in zip(
+        axes, (("success_at_10", "success@10"), ("ndcg_at_10", "nDCG@10")), strict=True
+    ):
+        for i, (name, policy) in enumerate(report.policies.items()):
+            values = [
+                float(getattr(policy.per_intent[t], field)) if t in policy.per_intent else 0.0
+                for t in intents
+            ]
+            ax.bar(x + i * width, values, width, label=name)
+        ax.set_xticks(x + width * (len(report.policies) - 1) / 2, intents)
+        ax.set_title(f"{label} per intent type")
+        ax.set_ylim(0, 1.05)
+    axes[0].legend(fontsize=8)
+    _save(figure, path)
+
+
+def _row(name: str, metrics: Metrics) -> str:
+    cells = []
+    for field, _, fmt in TABLE_METRICS:
+        value = getattr(metrics, field)
+        cells.append("n/a" if value is None else fmt.format(value))
+    return f"| {name} | {metrics.sessions} | " + " | ".join(cells) + " |"
+
+
+def _header(first: str) -> list[str]:
+    labels = [label for _, label, _ in TABLE_METRICS]
+    return [
+        f"| {first} | sessions | " + " | ".join(labels) + " |",
+        "|---|---:|" + "---:|" * len(labels),
+    ]
+
+
+def markdown(report: SimulationReport) -> str:
+    """The report text; images are referenced by their file names."""
+    catalog = ", ".join(f"{k} {v}" for k, v in report.catalog.items())
+    lines = [
+        "# Simulated listeners: policy comparison",
+        "",
+        f"{report.sessions} sessions per policy, seed {report.seed}, catalog: {catalog}. "
+        f"Strategies registered: {', '.join(report.strategies)}; candidate budget "
+        f"{report.budget}. Every policy met the same listeners, intents and queries "
+        "(see docs/simulator.md).",
+        "",
+        "## Overall",
+        "",
+        *_header("policy"),
+        *(_row(name, p.overall) for name, p in report.policies.items()),
+        "",
+        "## Per intent type",
+        "",
+        *_header("policy / intent"),
+    ]
+    for name, policy in report.policies.items():
+        lines += [_row(f"{name} / {t}", m) for t, m in policy.per_intent.items()]
+    lines += ["", "## Head and tail intents", "", *_header("policy / segment")]
+    for name, policy in report.policies.items():
+        lines += [_row(f"{name} / {s}", m) for s, m in policy.per_segment.items() if m.sessions]
+    lines += [
+        "",
+        "## Strategies",
+        "",
+        "| policy | strategy | share | recall when called | mean drawn |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, policy in report.policies.items():
+        for strategy, s in policy.per_strategy.items():
+            recall = "n/a" if s.recall is None else f"{s.recall:.3f}"
+            lines.append(f"| {name} | {strategy} | {s.share:.3f} | {recall} | {s.mean_drawn:.1f} |")
+    curve = ", ".join(f"{p:.3f}" for p in report.examination_curve)
+    lines += [
+        "",
+        "## Plots",
+        "",
+        "![learning curves](learning_curves.png)",
+        "",
+        "![strategy shares](strategy_shares.png)",
+        "",
+        "![per intent](per_intent.png)",
+        "",
+        "## Run",
+        "",
+        "| policy | seconds | ms per session |",
+        "|---|---:|---:|",
+        *(
+            f"| {name} | {p.seconds:.1f} | {p.ms_per_session:.1f} |"
+            for name, p in report.policies.items()
+        ),
+        "",
+        f"True examination probabilities at ranks 1..{len(report.examination_curve)}: {curve}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_report(report: SimulationReport, directory: Path) -> list[Path]:
+    """Write ``report.md`` and its PNG plots into ``directory``; returns the files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = [
+        directory / "learning_curves.png",
+        directory / "strategy_shares.png",
+        directory / "per_intent.png",
+    ]
+    plot_learning_curves(report, files[0])
+    plot_strategy_shares(report, files[1])
+    plot_per_intent(report, files[2])
+    text = directory / "report.md"
+    text.write_text(markdown(report), encoding="utf-8")
+    return [text, *files]

@@ -1,0 +1,223 @@
+"""``ltrr simulate``: simulated listeners against a fresh in-process service, per policy.
+
+The synthetic catalog of ``(size, seed)`` is generated and indexed once into a
+cached data dir; every policy then runs on its own copy of it, so no policy
+inherits what another one taught the service (feedback, memory, bandit state).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from evaluation.simulate import SimulationReport
+    from simulator.session import SessionRecord
+
+console = Console(stderr=True)
+
+MARKER = "simulation-catalog.json"
+"""Written into a prepared data dir: what it was built from and for which strategies."""
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def prepare_data_dir(root: Path, size: int, seed: int) -> tuple[Path, Path]:
+    """The indexed data dir and catalog file of the synthetic catalog ``(size, seed)``.
+
+    Reused when it was built for the same strategies as the current settings;
+    rebuilt otherwise (a strategy added since needs its index).
+    """
+    from catalog.generate import write_catalog_jsonl
+    from service.indexing import index_catalog
+    from service.settings import Settings
+
+    name = f"catalog-{size}-seed{seed}"
+    catalog = root / f"{name}.jsonl"
+    data_dir = root / name
+    strategies = sorted(Settings(data_dir=data_dir).pipeline.strategies)
+    expected = {"size": size, "seed": seed, "strategies": strategies}
+    marker = data_dir / MARKER
+    built = marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == expected
+    if built and catalog.is_file():
+        return data_dir, catalog
+    root.mkdir(parents=True, exist_ok=True)
+    if not catalog.is_file():
+        with _progress() as progress:
+            task = progress.add_task(f"generating {catalog.name}", total=size)
+            write_catalog_jsonl(
+                catalog.with_suffix(".partial"),
+                size,
+                seed,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+        catalog.with_suffix(".partial").replace(catalog)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    with _progress() as progress:
+        task = progress.add_task(f"indexing {catalog.name}", total=size)
+        index_catalog(
+            catalog,
+            data_dir,
+            Settings(data_dir=data_dir),
+            strict=True,
+            on_rows=lambda n: progress.advance(task, n),
+        )
+    marker.write_text(json.dumps(expected), encoding="utf-8")
+    return data_dir, catalog
+
+
+def _summary_table(report: SimulationReport) -> Table:
+    table = Table(title=f"{report.sessions} sessions, seed {report.seed}")
+    for column in ("policy", "success@10", "nDCG@10", "reward", "union recall", "cands", "p99 ms"):
+        table.add_column(column, justify="left" if column == "policy" else "right")
+    for name, policy in report.policies.items():
+        o = policy.overall
+        table.add_row(
+            name,
+            f"{o.success_at_10:.3f}",
+            f"{o.ndcg_at_10:.3f}",
+            f"{o.reward_rate:.3f}",
+            "n/a" if o.union_recall is None else f"{o.union_recall:.3f}",
+            f"{o.mean_candidates_drawn:.1f}",
+            f"{o.p99_latency_ms:.1f}",
+        )
+    return table
+
+
+def simulate_command(
+    catalog_size: Annotated[
+        int, typer.Option("--catalog-size", min=1, help="Entities in the synthetic catalog.")
+    ] = 20_000,
+    sessions: Annotated[int, typer.Option(min=1, help="Sessions per policy.")] = 2_000,
+    seed: Annotated[int, typer.Option(help="Seed of catalog and listeners.")] = 0,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy",
+            help="Policy to run (repeatable, compared on the same sessions): static-bm25, "
+            "static-hybrid, static-all, uniform-random, oracle, service.",
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the full results as JSON here.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write report.md and PNG plots here.")
+    ] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            help="Where generated catalogs and their indexes are kept, one per size and seed.",
+        ),
+    ] = Path("data/sim"),
+    window: Annotated[
+        int, typer.Option(min=1, help="Sessions per point of the learning curves.")
+    ] = 1_000,
+) -> None:
+    """Run simulated listeners through the public API under each policy and measure them."""
+    from fastapi.testclient import TestClient
+
+    from evaluation.policies import PolicyEnvironment, PolicyError, make_policy
+    from evaluation.report import write_report
+    from evaluation.simulate import SimulationReport, examination_curve, run_policy
+    from service.app import create_app
+    from service.settings import Settings
+    from simulator.config import SimulatorConfig
+    from simulator.population import Population
+    from simulator.sampling import IntentSampler
+    from simulator.world import CatalogWorld
+
+    names = list(dict.fromkeys(policy or ["static-bm25"]))
+    pristine, catalog = prepare_data_dir(data_dir, catalog_size, seed)
+    base = Settings(data_dir=pristine)
+    env = PolicyEnvironment(
+        strategies=tuple(base.pipeline.strategies), budget=base.pipeline.candidate_budget
+    )
+    try:
+        for name in names:
+            make_policy(name, env)
+    except PolicyError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(code=2) from error
+
+    config = SimulatorConfig()
+    world = CatalogWorld.from_file(catalog)
+    population = Population.generate(world, config.population, seed)
+    sampler = IntentSampler(world, config.intents, seed)
+    reports = {}
+    with _progress() as progress:
+        for name in names:
+            task = progress.add_task(name, total=sessions)
+
+            def advance(_record: SessionRecord, task: TaskID = task) -> None:
+                progress.advance(task)
+
+            with tempfile.TemporaryDirectory(prefix="ltrr-sim-", dir=data_dir) as scratch:
+                work = Path(scratch) / "data"
+                shutil.copytree(pristine, work)
+                settings = Settings(data_dir=work)
+                with TestClient(create_app(settings)) as client:
+                    run = run_policy(
+                        client,
+                        world,
+                        name,
+                        sessions=sessions,
+                        seed=seed,
+                        config=config,
+                        budget=settings.pipeline.candidate_budget,
+                        window=window,
+                        population=population,
+                        sampler=sampler,
+                        on_session=advance,
+                    )
+            reports[name] = run.report
+    result = SimulationReport(
+        catalog={"size": catalog_size, "seed": seed, "entities": len(world)},
+        sessions=sessions,
+        seed=seed,
+        window=window,
+        strategies=list(env.strategies),
+        budget=env.budget,
+        examination_curve=examination_curve(config),
+        simulator=config,
+        policies=reports,
+    )
+    console.print(_summary_table(result))
+    text = result.model_dump_json(indent=2)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {json_out}")
+    else:
+        typer.echo(text)
+    if report is not None:
+        files = write_report(result, report)
+        console.print(f"wrote {', '.join(str(f) for f in files)}")
