@@ -20,7 +20,7 @@ from service.settings import Settings
 from service.signing import SearchIdSigner
 from service.strategies import STORE_FILE, StrategyEnv, build_retrievers
 from service.stream import EventStream, RedisEventStream, SqliteEventStream
-from service.worker import EventApplier, FeedbackWorker, LearningLogApplier
+from service.worker import EventApplier, FeedbackWorker, LearningLogApplier, MemoryApplier
 
 STREAM_FILE = "feedback.sqlite"
 LEARNING_LOG_FILE = "learning.sqlite"
@@ -41,10 +41,12 @@ class Services:
     feedback: FeedbackIngestor
     worker: FeedbackWorker
     learning_log: LearningLog
+    env: StrategyEnv
 
     def close(self) -> None:
         self.worker.stop()
         self.pipeline.close()
+        self.env.close()
         self.store.close()
         self.worker.stream.close()
         self.learning_log.close()
@@ -120,7 +122,7 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
     pipeline.check_plan(plan)
     signer = SearchIdSigner(settings.signing_secret)
     path = open_feedback_path(settings)
-    worker = build_worker(settings, path, metrics, appliers=[])
+    worker = build_worker(settings, path, metrics, appliers=memory_appliers(settings, env))
     if settings.feedback.in_process_worker:
         worker.start()
     return Services(
@@ -134,11 +136,19 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
         feedback=FeedbackIngestor(signer, path.decisions, path.stream),
         worker=worker,
         learning_log=path.learning_log,
+        env=env,
     )
+
+
+def memory_appliers(settings: Settings, env: StrategyEnv) -> list[EventApplier]:
+    """The memory learns from feedback when it is a configured strategy."""
+    if "memory" in settings.pipeline.strategies:
+        return [MemoryApplier(env.memory())]
+    return []
 
 
 def build_feedback_worker(settings: Settings, metrics: Metrics) -> FeedbackWorker:
     """A stand-alone worker (``ltrr worker``) over the data dir's feedback path."""
-    require_data_dir(settings.data_dir)
+    env = StrategyEnv(settings, EntityStore(require_data_dir(settings.data_dir)))
     path = open_feedback_path(settings)
-    return build_worker(settings, path, metrics, appliers=[])
+    return build_worker(settings, path, metrics, appliers=memory_appliers(settings, env))

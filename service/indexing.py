@@ -19,6 +19,7 @@ from catalog.store import EntityStore
 from retrievers.base import UpdatableIndex
 from retrievers.bm25 import TantivyBM25
 from retrievers.gazetteer import Gazetteer
+from retrievers.memory import Q2EMemory
 from service.settings import Settings
 from service.strategies import STORE_FILE, bm25_path, gazetteer_path
 
@@ -46,6 +47,8 @@ def open_indexes(data_dir: Path, settings: Settings) -> dict[str, UpdatableIndex
         "bm25": TantivyBM25(bm25_path(data_dir), settings.bm25),
         "gazetteer": Gazetteer(gazetteer_path(data_dir)),
     }
+    if "memory" in settings.pipeline.strategies:
+        indexes["memory"] = Q2EMemory.open(data_dir, settings.memory, redis_url=settings.redis_url)
     return indexes
 
 

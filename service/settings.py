@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrievers.bm25 import Bm25Config
+from retrievers.memory_base import MemoryConfig
 from retrievers.structured import StructuredConfig
 from retrievers.understanding import UnderstandingConfig
 
@@ -32,11 +33,11 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     strategies: list[str] = Field(
-        default_factory=lambda: ["bm25", "structured"],
+        default_factory=lambda: ["bm25", "structured", "memory"],
         description="Registered retrieval strategies, by name.",
     )
     default_plan: dict[str, int] = Field(
-        default_factory=lambda: {"bm25": 100, "structured": 50},
+        default_factory=lambda: {"bm25": 100, "structured": 50, "memory": 25},
         description="Strategy → depth drawn per search until the bandit chooses plans.",
     )
     candidate_budget: int = Field(default=300, ge=1, le=5000)
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     bm25: Bm25Config = Field(default_factory=Bm25Config)
     understanding: UnderstandingConfig = Field(default_factory=UnderstandingConfig)
     structured: StructuredConfig = Field(default_factory=StructuredConfig)
+    memory: MemoryConfig = Field(default_factory=MemoryConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ from catalog.store import EntityStore
 from retrievers.base import Retriever
 from retrievers.bm25 import TantivyBM25
 from retrievers.gazetteer import Gazetteer
+from retrievers.memory import Q2EMemory, memory_exists
 from retrievers.structured import StructuredSearch
 from retrievers.understanding import QueryUnderstanding
 from service.settings import Settings
@@ -80,6 +81,29 @@ class StrategyEnv:
 
         return self.shared("understanding", build)
 
+    def memory(self) -> Q2EMemory:
+        def build() -> Q2EMemory:
+            settings = self.settings
+            if settings.redis_url is None and not memory_exists(settings.data_dir):
+                raise MissingIndexError(
+                    f"no Q2E memory in {settings.data_dir}: {_rebuild_hint(settings)}"
+                )
+            return Q2EMemory.open(
+                settings.data_dir,
+                settings.memory,
+                redis_url=settings.redis_url,
+                lookup=self.store.get_many,
+            )
+
+        return self.shared("memory", build)
+
+    def close(self) -> None:
+        for resource in self._shared.values():
+            close = getattr(resource, "close", None)
+            if callable(close):
+                close()
+        self._shared.clear()
+
 
 StrategyFactory = Callable[[StrategyEnv], Retriever]
 
@@ -92,9 +116,14 @@ def _structured(env: StrategyEnv) -> Retriever:
     return StructuredSearch(env.bm25(), env.understanding(), env.settings.structured)
 
 
+def _memory(env: StrategyEnv) -> Retriever:
+    return env.memory()
+
+
 STRATEGIES: dict[str, StrategyFactory] = {
     "bm25": _bm25,
     "structured": _structured,
+    "memory": _memory,
 }
 
 

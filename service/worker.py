@@ -23,8 +23,10 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from retrievers.memory import Q2EMemory
+from retrievers.memory_base import Engagement, EngagementKind
 from service.decisions import Decision, DecisionLog
-from service.events import FeedbackEvent
+from service.events import EventType, FeedbackEvent
 from service.feedback import decode_event
 from service.learning_log import LearningLog
 from service.metrics import Metrics
@@ -51,6 +53,31 @@ class LearningLogApplier:
 
     def apply(self, event: FeedbackEvent, decision: Decision) -> None:
         self.log.record(event, decision, applied_at=time.time())
+
+
+class MemoryApplier:
+    """Engagement → the Q2E memory's learned query→entity scores.
+
+    Clicks, plays, likes and adds are positive evidence for (query, entity),
+    creating the pair when another strategy found the entity; skips are
+    negative. A bare impression says nothing yet — the listener may still
+    engage — so it is not applied here.
+    """
+
+    name = "memory"
+
+    def __init__(self, memory: Q2EMemory) -> None:
+        self.memory = memory
+
+    def apply(self, event: FeedbackEvent, decision: Decision) -> None:
+        if event.type is EventType.IMPRESSION:
+            return
+        engagement = Engagement(
+            kind=EngagementKind(event.type.value),
+            at=event.timestamp.timestamp(),
+            duration_ms=event.play_ms,
+        )
+        self.memory.update(decision.query, event.entity_id, engagement, event_id=event.event_id)
 
 
 class FeedbackWorker:

@@ -201,3 +201,28 @@ def test_in_process_worker_applies_in_background(client: TestClient) -> None:
     while "bg-1" not in services.learning_log.event_ids():
         assert time.monotonic() < deadline, "the in-process worker did not apply the event"
         time.sleep(0.05)
+
+
+def test_memory_learns_a_misspelled_head_query(app_client: TestClient) -> None:
+    """Ten plays of one track after `tayler love` make memory rank it first for that query."""
+    first = app_client.post("/search", json={"query": "tayler love", "size": 10}).json()
+    ids = [hit["entity"]["id"] for hit in first["results"]]
+    target = ids[-1]  # a track memory does not rank first on its own
+    before = app_client.post(
+        "/search", json={"query": "tayler love", "size": 10, "plan": {"memory": 25}}
+    ).json()
+    assert [h["entity"]["id"] for h in before["results"][:1]] != [target]
+
+    services = _services(app_client)
+    for i in range(10):
+        search = app_client.post("/search", json={"query": "tayler love", "size": 10}).json()
+        position = [h["entity"]["id"] for h in search["results"]].index(target) + 1
+        event = _event(search, f"learn-{i}", "play", position=position)
+        assert app_client.post("/feedback", json={"events": [event]}).status_code == 202
+    services.worker.drain()
+
+    after = app_client.post(
+        "/search", json={"query": "tayler love", "size": 10, "plan": {"memory": 25}}
+    ).json()
+    assert after["results"][0]["entity"]["id"] == target
+    assert after["results"][0]["strategies"] == ["memory"]
