@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog.generate import write_catalog_jsonl
 from retrievers.base import RetrievalQuery
 from service.indexing import index_catalog
-from service.settings import Settings
+from service.settings import PipelineConfig, Settings
 
 
 def draw_queries(catalog: Path, count: int, seed: int) -> list[str]:
@@ -76,18 +76,27 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work-dir", type=Path, default=Path("bench/out"))
+    parser.add_argument(
+        "--strategies", default="", help="Comma-separated strategies (default: the settings')."
+    )
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
 
     from service.app import create_app
 
-    work = args.work_dir / f"catalog-{args.catalog_size}-seed{args.seed}"
+    base = Settings()
+    strategies = args.strategies.split(",") if args.strategies else base.pipeline.strategies
+    plan = {name: depth for name, depth in base.pipeline.default_plan.items() if name in strategies}
+    work = args.work_dir / f"catalog-{args.catalog_size}-seed{args.seed}-{'+'.join(strategies)}"
     work.mkdir(parents=True, exist_ok=True)
     catalog = work / "catalog.jsonl"
     data_dir = work / "data"
     build_file = work / "build.json"
-    settings = Settings(data_dir=data_dir)
+    settings = Settings(
+        data_dir=data_dir,
+        pipeline=PipelineConfig(strategies=strategies, default_plan=plan or {strategies[0]: 100}),
+    )
     if not build_file.exists():
         write_catalog_jsonl(catalog, args.catalog_size, args.seed)
         start = time.perf_counter()
@@ -124,6 +133,7 @@ def main() -> None:
         **percentiles(latencies),
         "qps": round(len(queries) / wall_s, 1),
         "index_build_s": round(index_build_s, 1),
+        "plan": settings.pipeline.default_plan,
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "strategies": {
             name: {k: v for k, v in percentiles(s).items() if k != "p95_ms"}
