@@ -8,7 +8,7 @@ remove them, in the store and the indexes alike, without a full rebuild.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +18,11 @@ from catalog.model import Entity
 from catalog.store import EntityStore
 from retrievers.base import UpdatableIndex
 from retrievers.bm25 import TantivyBM25
+from retrievers.dense import FaissDense
 from retrievers.gazetteer import Gazetteer
 from retrievers.memory import Q2EMemory
 from service.settings import Settings
-from service.strategies import STORE_FILE, bm25_path, gazetteer_path
+from service.strategies import STORE_FILE, bm25_path, build_encoder, dense_path, gazetteer_path
 
 
 @dataclass
@@ -47,9 +48,20 @@ def open_indexes(data_dir: Path, settings: Settings) -> dict[str, UpdatableIndex
         "bm25": TantivyBM25(bm25_path(data_dir), settings.bm25),
         "gazetteer": Gazetteer(gazetteer_path(data_dir)),
     }
+    if "dense" in settings.pipeline.strategies:
+        indexes["dense"] = FaissDense(
+            dense_path(data_dir),
+            _no_lookup,  # indexing never searches
+            settings.dense,
+            encoder=build_encoder(settings),
+        )
     if "memory" in settings.pipeline.strategies:
         indexes["memory"] = Q2EMemory.open(data_dir, settings.memory, redis_url=settings.redis_url)
     return indexes
+
+
+def _no_lookup(entity_ids: Sequence[str]) -> dict[str, Entity]:
+    return {}
 
 
 def _batches(reader: CatalogReader, batch_size: int) -> Iterator[tuple[list[Entity], list[str]]]:

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrievers.bm25 import Bm25Config
+from retrievers.dense import DenseConfig
 from retrievers.memory_base import MemoryConfig
 from retrievers.structured import StructuredConfig
 from retrievers.understanding import UnderstandingConfig
@@ -33,11 +34,11 @@ class PipelineConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     strategies: list[str] = Field(
-        default_factory=lambda: ["bm25", "structured", "memory"],
+        default_factory=lambda: ["bm25", "dense", "structured", "memory"],
         description="Registered retrieval strategies, by name.",
     )
     default_plan: dict[str, int] = Field(
-        default_factory=lambda: {"bm25": 100, "structured": 50, "memory": 25},
+        default_factory=lambda: {"bm25": 100, "dense": 50, "structured": 50, "memory": 25},
         description="Strategy → depth drawn per search until the bandit chooses plans.",
     )
     candidate_budget: int = Field(default=300, ge=1, le=5000)
@@ -100,6 +101,16 @@ class Settings(BaseSettings):
     understanding: UnderstandingConfig = Field(default_factory=UnderstandingConfig)
     structured: StructuredConfig = Field(default_factory=StructuredConfig)
     memory: MemoryConfig = Field(default_factory=MemoryConfig)
+    dense: DenseConfig = Field(default_factory=DenseConfig)
+    models_dir: Path | None = Field(
+        default=None,
+        description="Where the exported ONNX embedding model is kept (default: DATA_DIR/models).",
+    )
+
+    @property
+    def model_export_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
 
     @model_validator(mode="after")

@@ -19,6 +19,8 @@ import tantivy
 from catalog.store import EntityStore
 from retrievers.base import Retriever
 from retrievers.bm25 import TantivyBM25
+from retrievers.dense import FaissDense
+from retrievers.embedding import Encoder
 from retrievers.gazetteer import Gazetteer
 from retrievers.memory import Q2EMemory, memory_exists
 from retrievers.structured import StructuredSearch
@@ -41,6 +43,15 @@ def bm25_path(data_dir: Path) -> Path:
 
 def gazetteer_path(data_dir: Path) -> Path:
     return data_dir / "gazetteer"
+
+
+def dense_path(data_dir: Path) -> Path:
+    return data_dir / "dense"
+
+
+def build_encoder(settings: Settings) -> Encoder:
+    """The query/entity encoder (sentence-transformers model, ONNX export cached)."""
+    return Encoder(settings.dense.embedding, export_dir=settings.model_export_dir)
 
 
 def _rebuild_hint(settings: Settings) -> str:
@@ -81,6 +92,20 @@ class StrategyEnv:
 
         return self.shared("understanding", build)
 
+    def dense(self) -> FaissDense:
+        def build() -> FaissDense:
+            path = dense_path(self.settings.data_dir)
+            if not path.exists():
+                raise MissingIndexError(f"no dense index in {path}: {_rebuild_hint(self.settings)}")
+            return FaissDense(
+                path,
+                self.store.get_many,
+                self.settings.dense,
+                encoder=build_encoder(self.settings),
+            )
+
+        return self.shared("dense", build)
+
     def memory(self) -> Q2EMemory:
         def build() -> Q2EMemory:
             settings = self.settings
@@ -120,8 +145,13 @@ def _memory(env: StrategyEnv) -> Retriever:
     return env.memory()
 
 
+def _dense(env: StrategyEnv) -> Retriever:
+    return env.dense()
+
+
 STRATEGIES: dict[str, StrategyFactory] = {
     "bm25": _bm25,
+    "dense": _dense,
     "structured": _structured,
     "memory": _memory,
 }

@@ -20,6 +20,8 @@ from service.settings import Settings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
+# One exported embedding model for every data dir the tests build.
+os.environ.setdefault("LTRR_MODELS_DIR", str(REPO / ".cache" / "models"))
 FIXTURE_CATALOG = REPO / "catalog" / "fixtures" / "fixture_catalog.jsonl"
 DATASETS = REPO / "evaluation" / "datasets"
 
