@@ -30,7 +30,7 @@ $(DEMO_DIR)/synthetic.jsonl: | $(STAMP)
 	$(BIN)/ltrr catalog generate --size $(DEMO_SIZE) --seed $(DEMO_SEED) --out $@
 
 $(DEMO_DIR)/.indexed: $(DEMO_DIR)/synthetic.jsonl $(FIXTURE) | $(STAMP)
-	rm -rf $(DEMO_DIR)/bm25 $(DEMO_DIR)/catalog.sqlite*
+	rm -rf $(DEMO_DIR)/bm25 $(DEMO_DIR)/dense $(DEMO_DIR)/gazetteer $(DEMO_DIR)/memory $(DEMO_DIR)/*.sqlite*
 	$(BIN)/ltrr index --catalog $(FIXTURE) --catalog $(DEMO_DIR)/synthetic.jsonl --data-dir $(DEMO_DIR)
 	touch $@
 

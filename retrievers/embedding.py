@@ -199,7 +199,10 @@ def _import_untyped(name: str) -> Any:
 
 def _load_sentence_transformer(max_seq_length: int) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    # The model loads from the installed package; a per-load progress bar is only noise.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = SentenceTransformer(str(_model_dir()), device="cpu", local_files_only=True)
     model.max_seq_length = max_seq_length
     return model
