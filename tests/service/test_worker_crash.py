@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from retrievers.memory import Q2EMemory
 from service.app import create_app
 from service.app_state import open_feedback_path
 from service.learning_log import LearningLog
@@ -30,16 +32,20 @@ def _ltrr() -> str:
     return str(Path(sys.executable).with_name("ltrr"))
 
 
-def _queue_events(settings: Settings) -> set[str]:
-    """Serve searches and queue EVENTS feedback events for them through the API."""
+def _queue_events(settings: Settings) -> tuple[set[str], Counter[tuple[str, str]]]:
+    """Serve searches and queue EVENTS feedback events for them through the API.
+
+    Returns the event ids and, per (query, entity), how many engagement events
+    the Q2E memory must have applied.
+    """
     expected: set[str] = set()
+    engagements: Counter[tuple[str, str]] = Counter()
     with TestClient(create_app(settings)) as client:
         queries = ["queen", "love", "rock", "podcast", "taylor swift", "history"]
         n = 0
         while n < EVENTS:
-            search = client.post(
-                "/search", json={"query": queries[n % len(queries)], "size": 5}
-            ).json()
+            query = queries[n % len(queries)]
+            search = client.post("/search", json={"query": query, "size": 5}).json()
             batch: list[dict[str, Any]] = []
             for i in range(min(500, EVENTS - n)):
                 position = i % len(search["results"]) + 1
@@ -54,13 +60,15 @@ def _queue_events(settings: Settings) -> set[str]:
                 }
                 if kind == "play":
                     event["play_ms"] = 40_000
+                if kind != "impression":
+                    engagements[(query, event["entity_id"])] += 1
                 batch.append(event)
             response = client.post("/feedback", json={"events": batch})
             assert response.status_code == 202, response.text
             assert response.json()["accepted"] == len(batch)
             expected |= {e["event_id"] for e in batch}
             n += len(batch)
-    return expected
+    return expected, engagements
 
 
 def _run_crash_scenario(data_dir: Path, redis_url: str | None) -> None:
@@ -80,7 +88,7 @@ def _run_crash_scenario(data_dir: Path, redis_url: str | None) -> None:
         redis_url=redis_url,
         feedback=FeedbackConfig(in_process_worker=False, lease_s=1),
     )
-    expected = _queue_events(settings)
+    expected, engagements = _queue_events(settings)
     log = LearningLog(data_dir / "learning.sqlite")
 
     worker = subprocess.Popen(
@@ -118,6 +126,14 @@ def _run_crash_scenario(data_dir: Path, redis_url: str | None) -> None:
     assert path.stream.dead_letters() == []
     path.stream.close()
     log.close()
+    # The memory applied each engagement once: its per-pair event counts match exactly.
+    memory = Q2EMemory.open(data_dir, settings.memory, redis_url=redis_url)
+    try:
+        for (query, entity_id), count in engagements.items():
+            pair = memory.scores_for(query, [entity_id])[entity_id]
+            assert pair.events == count, (query, entity_id, pair.events, count)
+    finally:
+        memory.close()
 
 
 @pytest.fixture
