@@ -89,6 +89,7 @@ def _run_crash_scenario(data_dir: Path, redis_url: str | None) -> None:
         feedback=FeedbackConfig(in_process_worker=False, lease_s=1),
     )
     expected, engagements = _queue_events(settings)
+    before = _memory_events(data_dir, settings, redis_url, engagements)
     log = LearningLog(data_dir / "learning.sqlite")
 
     worker = subprocess.Popen(
@@ -126,12 +127,26 @@ def _run_crash_scenario(data_dir: Path, redis_url: str | None) -> None:
     assert path.stream.dead_letters() == []
     path.stream.close()
     log.close()
-    # The memory applied each engagement once: its per-pair event counts match exactly.
+    # The memory applied each engagement once: per-pair event counts grew by exactly that.
+    after = _memory_events(data_dir, settings, redis_url, engagements)
+    for pair, count in engagements.items():
+        assert after[pair] - before[pair] == count, (pair, before[pair], after[pair], count)
+
+
+def _memory_events(
+    data_dir: Path,
+    settings: Settings,
+    redis_url: str | None,
+    pairs: Counter[tuple[str, str]],
+) -> dict[tuple[str, str], int]:
+    """Engagement events the memory holds per (query, entity), 0 for absent pairs."""
     memory = Q2EMemory.open(data_dir, settings.memory, redis_url=redis_url)
     try:
-        for (query, entity_id), count in engagements.items():
-            pair = memory.scores_for(query, [entity_id])[entity_id]
-            assert pair.events == count, (query, entity_id, pair.events, count)
+        counts = {}
+        for query, entity_id in pairs:
+            pair = memory.scores_for(query, [entity_id]).get(entity_id)
+            counts[(query, entity_id)] = pair.events if pair is not None else 0
+        return counts
     finally:
         memory.close()
 
