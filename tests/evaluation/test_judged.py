@@ -250,7 +250,11 @@ def test_cli_writes_a_json_report(tmp_path: Path, bm25_fixture_report: Evaluatio
     report = EvaluationReport.model_validate(json.loads(out.read_text()))
     assert report.catalog == str(CATALOG)
     assert [r.name for r in report.results] == ["bm25", UNION]
-    assert report.result("bm25").metrics == bm25_fixture_report.result("bm25").metrics
+    # Two index builds may keep different equal-scored entities at the depth boundary,
+    # so the CLI's metrics match the library path's up to such ties.
+    got = report.result("bm25").metrics.model_dump()
+    want = bm25_fixture_report.result("bm25").metrics.model_dump()
+    assert got == pytest.approx(want, abs=0.01)
 
 
 def test_cli_uses_a_built_data_dir_as_is(fixture_data_dir: Path) -> None:
