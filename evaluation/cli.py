@@ -15,11 +15,12 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from evaluation.cranfield import SOURCE_DIR
 from evaluation.judged import UNION, EvaluationReport
+from service.progress import progress_bar
 
 messages = Console(stderr=True, soft_wrap=True)
 output = Console()
@@ -42,13 +43,7 @@ def parse_strategies(text: str) -> list[str]:
 
 
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=messages,
-    )
+    return progress_bar(messages)
 
 
 def _table(report: EvaluationReport) -> Table:

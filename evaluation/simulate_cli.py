@@ -16,16 +16,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
+
+from service.progress import progress_bar
 
 if TYPE_CHECKING:
     from evaluation.simulate import SimulationReport
@@ -38,15 +34,7 @@ MARKER = "simulation-catalog.json"
 
 
 def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
+    return progress_bar(console)
 
 
 def prepare_data_dir(root: Path, size: int, seed: int) -> tuple[Path, Path]:

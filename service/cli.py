@@ -10,17 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
 from catalog.ingest import CatalogError
+from service.progress import progress_bar
 
 app = typer.Typer(help="ltrr: learning to rank and retrieve for music and podcast catalogs.")
 catalog_app = typer.Typer(help="Generate and manage catalogs.")
@@ -31,15 +26,7 @@ DataDir = Annotated[Path, typer.Option("--data-dir", help="Directory holding sto
 
 
 def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
+    return progress_bar(console)
 
 
 def _count_lines(path: Path) -> int | None:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrievers.base import SearchFilters
+from service.sqlite_local import ThreadLocalSqlite
 
 
 class LoggedCandidate(BaseModel):
@@ -64,7 +65,7 @@ class SqliteDecisionLog:
     def __init__(self, path: Path, ttl_s: int) -> None:
         self._path = path
         self._ttl_s = ttl_s
-        self._local = threading.local()
+        self._db = ThreadLocalSqlite(path, synchronous="NORMAL", autocommit=False)
         self._writes = 0
         self._write_lock = threading.Lock()
         conn = self._conn()
@@ -76,13 +77,7 @@ class SqliteDecisionLog:
         conn.commit()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def record(self, decision: Decision) -> None:
         conn = self._conn()

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from service.decisions import Decision
 from service.events import EventType, FeedbackEvent
+from service.sqlite_local import ThreadLocalSqlite
 
 ENGAGEMENTS = frozenset({EventType.CLICK, EventType.PLAY, EventType.LIKE, EventType.ADD_TO_LIBRARY})
 
@@ -44,8 +44,7 @@ class LearningLog:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = ThreadLocalSqlite(path, synchronous="FULL", autocommit=True)
         self._conn().executescript(
             """
             CREATE TABLE IF NOT EXISTS applied (
@@ -83,13 +82,7 @@ class LearningLog:
         )
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def is_applied(self, event_id: str) -> bool:
         row = self._conn().execute("SELECT 1 FROM applied WHERE event_id = ?", (event_id,))
@@ -168,7 +161,4 @@ class LearningLog:
             yield StrategyOutcome(search_id, strategy, depth, bool(found), rank)
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()

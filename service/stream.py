@@ -23,13 +23,14 @@ not be applied, each with its reason.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import redis
+
+from service.sqlite_local import ThreadLocalSqlite
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,7 @@ class SqliteEventStream:
     def __init__(self, path: Path, *, lease_s: float = 30.0) -> None:
         self._path = path
         self._lease_s = lease_s
-        self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = ThreadLocalSqlite(path, synchronous="FULL", autocommit=True)
         conn = self._conn()
         conn.executescript(
             """
@@ -110,13 +110,7 @@ class SqliteEventStream:
         conn.commit()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def append(self, events: list[tuple[str, str]]) -> list[bool]:
         conn = self._conn()
@@ -205,10 +199,7 @@ class SqliteEventStream:
         return int(row[0])
 
     def close(self) -> None:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 # Atomic dedup + append: the seen-marker and the stream entry are written together.
