@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 
 from evaluation.simulate import Metrics, SimulationReport
 
+MEMORY_SEGMENT = "head-misspelled"
+
 CURVE_METRICS: tuple[tuple[str, str], ...] = (
     ("success_at_10", "success@10"),
     ("ndcg_at_10", "nDCG@10"),
@@ -97,6 +99,52 @@ def plot_per_intent(report: SimulationReport, path: Path) -> None:
     _save(figure, path)
 
 
+def plot_memory_learning(report: SimulationReport, path: Path) -> None:
+    """success@10 over time on head intents typed with a misspelling, one line per policy.
+
+    These are the queries listeners repeat and lexical matching handles worst:
+    a rising line is memory learning them from feedback.
+    """
+    figure = Figure(figsize=(7, 4.5))
+    ax = figure.subplots()
+    for name, policy in report.policies.items():
+        points = policy.segment_curves.get(MEMORY_SEGMENT, [])
+        ax.plot(
+            [p.end for p in points],
+            [p.success_at_10 for p in points],
+            marker="o",
+            markersize=3,
+            label=name,
+        )
+    ax.set_title("success@10 on misspelled head queries")
+    ax.set_xlabel(f"sessions (window {report.window})")
+    ax.set_ylim(0, 1.05)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    _save(figure, path)
+
+
+def _memory_table(report: SimulationReport) -> list[str]:
+    first = next(iter(report.policies.values()), None)
+    points = first.segment_curves.get(MEMORY_SEGMENT, []) if first else []
+    if not points:
+        return []
+    lines = [
+        "| policy | " + " | ".join(f"{p.end}" for p in points) + " |",
+        "|---|" + "---:|" * len(points),
+    ]
+    for name, policy in report.policies.items():
+        by_end = {p.end: p for p in policy.segment_curves.get(MEMORY_SEGMENT, [])}
+        cells = [
+            f"{by_end[p.end].success_at_10:.3f} ({by_end[p.end].sessions})"
+            if p.end in by_end
+            else "n/a"
+            for p in points
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _row(name: str, metrics: Metrics) -> str:
     cells = []
     for field, _, fmt in TABLE_METRICS:
@@ -149,6 +197,18 @@ def markdown(report: SimulationReport) -> str:
         for strategy, s in policy.per_strategy.items():
             recall = "n/a" if s.recall is None else f"{s.recall:.3f}"
             lines.append(f"| {name} | {strategy} | {s.share:.3f} | {recall} | {s.mean_drawn:.1f} |")
+    memory = _memory_table(report)
+    if memory:
+        lines += [
+            "",
+            "## Misspelled head queries over time",
+            "",
+            "success@10 per window of sessions (in parentheses: how many of the window's "
+            "sessions were head intents typed with a misspelling); what memory learns "
+            "from feedback shows here first.",
+            "",
+            *memory,
+        ]
     curve = ", ".join(f"{p:.3f}" for p in report.examination_curve)
     lines += [
         "",
@@ -159,6 +219,8 @@ def markdown(report: SimulationReport) -> str:
         "![strategy shares](strategy_shares.png)",
         "",
         "![per intent](per_intent.png)",
+        "",
+        "![misspelled head queries](memory_learning.png)",
         "",
         "## Run",
         "",
@@ -182,10 +244,12 @@ def write_report(report: SimulationReport, directory: Path) -> list[Path]:
         directory / "learning_curves.png",
         directory / "strategy_shares.png",
         directory / "per_intent.png",
+        directory / "memory_learning.png",
     ]
     plot_learning_curves(report, files[0])
     plot_strategy_shares(report, files[1])
     plot_per_intent(report, files[2])
+    plot_memory_learning(report, files[3])
     text = directory / "report.md"
     text.write_text(markdown(report), encoding="utf-8")
     return [text, *files]

@@ -30,6 +30,7 @@ from evaluation.policies import Policy, PolicyEnvironment, make_policy
 from simulator.api import HttpClient, ServiceApi
 from simulator.clicks import ClickModel
 from simulator.config import SimulatorConfig
+from simulator.noise import TYPOS
 from simulator.population import Population
 from simulator.sampling import IntentSampler
 from simulator.session import SessionRecord, SessionRunner
@@ -81,6 +82,12 @@ class PolicyReport(BaseModel):
     per_segment: dict[str, Metrics] = Field(description="Head (shared) vs tail intents.")
     per_strategy: dict[str, StrategyMetrics]
     curve: list[CurvePoint]
+    segment_curves: dict[str, list[CurvePoint]] = Field(
+        default_factory=dict,
+        description="Curves of a segment over the same session windows as ``curve``; "
+        "``head-misspelled``: head intents whose query carried a misspelling, the "
+        "queries memory can learn and lexical matching cannot.",
+    )
     seconds: float
     ms_per_session: float
 
@@ -186,6 +193,11 @@ def strategy_metrics(
     return out
 
 
+def is_head_misspelled(record: SessionRecord) -> bool:
+    """A shared (head) intent typed with at least one misspelling."""
+    return record.head and any(kind in TYPOS for kind in record.noise)
+
+
 def report_policy(
     name: str,
     records: Sequence[SessionRecord],
@@ -204,10 +216,17 @@ def report_policy(
 
     types = sorted({r.intent_type.value for r in records})
     curve = []
+    head_misspelled = []
     for start in range(0, len(records), window):
         part = records[start : start + window]
         metrics = summarize(part, ndcg[start : start + window])
         curve.append(CurvePoint(start=start, end=start + len(part), **metrics.model_dump()))
+        picked = [i for i, r in enumerate(part, start) if is_head_misspelled(r)]
+        if picked:
+            segment = summarize([records[i] for i in picked], [ndcg[i] for i in picked])
+            head_misspelled.append(
+                CurvePoint(start=start, end=start + len(part), **segment.model_dump())
+            )
     return PolicyReport(
         policy=name,
         overall=summarize(records, ndcg),
@@ -218,6 +237,7 @@ def report_policy(
         },
         per_strategy=strategy_metrics(records, strategies),
         curve=curve,
+        segment_curves={"head-misspelled": head_misspelled},
         seconds=seconds,
         ms_per_session=seconds * 1000 / len(records) if records else 0.0,
     )

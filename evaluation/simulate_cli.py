@@ -24,7 +24,7 @@ from rich.table import Table
 from service.progress import progress_bar
 
 if TYPE_CHECKING:
-    from evaluation.simulate import SimulationReport
+    from evaluation.simulate import PolicyReport, SimulationReport
     from simulator.session import SessionRecord
 
 console = Console(stderr=True)
@@ -79,6 +79,13 @@ def prepare_data_dir(root: Path, size: int, seed: int) -> tuple[Path, Path]:
         )
     marker.write_text(json.dumps(expected), encoding="utf-8")
     return data_dir, catalog
+
+
+def _write_json(result: SimulationReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    partial.replace(path)
 
 
 def _summary_table(report: SimulationReport) -> Table:
@@ -160,7 +167,21 @@ def simulate_command(
     world = CatalogWorld.from_file(catalog)
     population = Population.generate(world, config.population, seed)
     sampler = IntentSampler(world, config.intents, seed)
-    reports = {}
+    reports: dict[str, PolicyReport] = {}
+
+    def result() -> SimulationReport:
+        return SimulationReport(
+            catalog={"size": catalog_size, "seed": seed, "entities": len(world)},
+            sessions=sessions,
+            seed=seed,
+            window=window,
+            strategies=list(env.strategies),
+            budget=env.budget,
+            examination_curve=examination_curve(config),
+            simulator=config,
+            policies=reports,
+        )
+
     with _progress() as progress:
         for name in names:
             task = progress.add_task(name, total=sessions)
@@ -187,25 +208,17 @@ def simulate_command(
                         on_session=advance,
                     )
             reports[name] = run.report
-    result = SimulationReport(
-        catalog={"size": catalog_size, "seed": seed, "entities": len(world)},
-        sessions=sessions,
-        seed=seed,
-        window=window,
-        strategies=list(env.strategies),
-        budget=env.budget,
-        examination_curve=examination_curve(config),
-        simulator=config,
-        policies=reports,
-    )
-    console.print(_summary_table(result))
-    text = result.model_dump_json(indent=2)
+            if json_out is not None:
+                # Written after every policy, so a long run that is interrupted
+                # keeps the policies it finished.
+                _write_json(result(), json_out)
+    final = result()
+    console.print(_summary_table(final))
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(text, encoding="utf-8")
+        _write_json(final, json_out)
         console.print(f"wrote {json_out}")
     else:
-        typer.echo(text)
+        typer.echo(final.model_dump_json(indent=2))
     if report is not None:
-        files = write_report(result, report)
+        files = write_report(final, report)
         console.print(f"wrote {', '.join(str(f) for f in files)}")

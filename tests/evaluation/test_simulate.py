@@ -29,6 +29,7 @@ from evaluation.simulate import (
     PolicyRun,
     SimulationReport,
     examination_curve,
+    is_head_misspelled,
     ndcg_at_k,
     run_policy,
 )
@@ -122,6 +123,10 @@ def test_end_to_end_metrics(runs: dict[str, PolicyRun]) -> None:
         assert set(report.per_intent) == {t.value for t in IntentType}
         assert sum(m.sessions for m in report.per_intent.values()) == SESSIONS
         assert [(p.start, p.end) for p in report.curve] == [(0, 100), (100, 200)]
+        head_misspelled = report.segment_curves["head-misspelled"]
+        assert sum(p.sessions for p in head_misspelled) == sum(
+            1 for r in runs[report.policy].records if is_head_misspelled(r)
+        )
         assert all(0.0 <= s.share <= 1.0 for s in report.per_strategy.values())
         assert report.ms_per_session > 0
     assert static.per_strategy["bm25"].share == 1.0
@@ -174,6 +179,13 @@ def test_report_writes_markdown_and_plots(runs: dict[str, PolicyRun], tmp_path: 
     text = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     assert "| oracle |" in text
     assert "learning_curves.png" in text
+    assert "memory_learning.png" in text
+    assert [f.name for f in files[1:]] == [
+        "learning_curves.png",
+        "strategy_shares.png",
+        "per_intent.png",
+        "memory_learning.png",
+    ]
     for png in files[1:]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert SimulationReport.model_validate_json(report.model_dump_json()) == report
