@@ -10,12 +10,17 @@ from pathlib import Path
 
 import redis
 
+from bandit.ledger import RewardLedger
+from bandit.plans import PlanSpace
+from bandit.snapshot import FileSnapshotStore, RedisSnapshotStore, SnapshotStore
+from bandit.state import ListenerState, RedisListenerState, SqliteListenerState
 from catalog.store import EntityStore
 from service.decisions import DecisionLog, RedisDecisionLog, SqliteDecisionLog
 from service.feedback import FeedbackIngestor
 from service.learning_log import LearningLog
 from service.metrics import Metrics
 from service.pipeline import RetrievalPlan, SearchPipeline
+from service.planning import BanditApplier, BanditLearner, Planner, PolicyHolder
 from service.settings import Settings
 from service.signing import SearchIdSigner
 from service.strategies import STORE_FILE, StrategyEnv, build_retrievers
@@ -25,6 +30,7 @@ from service.worker import EventApplier, FeedbackWorker, LearningLogApplier, Mem
 STREAM_FILE = "feedback.sqlite"
 LEARNING_LOG_FILE = "learning.sqlite"
 DECISIONS_FILE = "decisions.sqlite"
+BANDIT_DIR = "bandit"
 
 
 @dataclass
@@ -42,9 +48,12 @@ class Services:
     worker: FeedbackWorker
     learning_log: LearningLog
     env: StrategyEnv
+    bandit: BanditRuntime | None = None
 
     def close(self) -> None:
         self.worker.stop()
+        if self.bandit is not None:
+            self.bandit.close()
         self.pipeline.close()
         self.env.close()
         self.store.close()
@@ -59,6 +68,71 @@ class FeedbackPath:
     decisions: DecisionLog
     stream: EventStream
     learning_log: LearningLog
+
+
+@dataclass
+class BanditRuntime:
+    """The bandit's parts in one process: the policy served, and the learner if it learns here."""
+
+    holder: PolicyHolder
+    planner: Planner
+    state: ListenerState
+    learner: BanditLearner | None = None
+    applier: BanditApplier | None = None
+
+    def close(self) -> None:
+        self.planner.stop()
+        if self.learner is not None:
+            if self.learner.pending:
+                self.learner.publish()
+            self.learner.ledger.close_db()
+        self.state.close()
+
+
+def open_bandit(
+    settings: Settings,
+    env: StrategyEnv,
+    store: EntityStore,
+    metrics: Metrics,
+    *,
+    learns: bool,
+) -> BanditRuntime | None:
+    """The bandit of this process, or None when it is switched off.
+
+    Snapshots and listener state live in Redis when ``REDIS_URL`` is set (every
+    replica serves the same policy), in the data dir otherwise. The process that
+    learns — the in-process worker, or ``ltrr worker`` — also keeps the reward
+    ledger and replays into the policy whatever the latest snapshot misses.
+    """
+    config = settings.bandit
+    if not config.enabled:
+        return None
+    pipeline = settings.pipeline
+    space = PlanSpace(
+        pipeline.strategies, config.ladder, pipeline.candidate_budget, pipeline.default_plan
+    )
+    snapshots: SnapshotStore
+    state: ListenerState
+    directory = settings.data_dir / BANDIT_DIR
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url)
+        snapshots = RedisSnapshotStore(client)
+        state = RedisListenerState(client)
+    else:
+        snapshots = FileSnapshotStore(directory / "snapshots")
+        state = SqliteListenerState(directory / "state.sqlite")
+    holder = PolicyHolder(space, config, snapshots, metrics)
+    memory = env.memory() if "memory" in pipeline.strategies else None
+    planner = Planner(holder, state, memory, metrics, seed=config.seed)
+    runtime = BanditRuntime(holder, planner, state)
+    if learns:
+        learner = BanditLearner(holder, RewardLedger(directory / "ledger.sqlite"), metrics)
+        learner.catch_up()
+        runtime.learner = learner
+        runtime.applier = BanditApplier(learner, config, pipeline.candidate_budget, state, store)
+    else:
+        planner.start_refresh()
+    return runtime
 
 
 def open_feedback_path(settings: Settings) -> FeedbackPath:
@@ -122,8 +196,13 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
     pipeline.check_plan(plan)
     signer = SearchIdSigner(settings.signing_secret)
     path = open_feedback_path(settings)
-    worker = build_worker(settings, path, metrics, appliers=memory_appliers(settings, env))
-    if settings.feedback.in_process_worker:
+    in_process = settings.feedback.in_process_worker
+    bandit = open_bandit(settings, env, store, metrics, learns=in_process)
+    appliers = memory_appliers(settings, env)
+    if bandit is not None and bandit.applier is not None:
+        appliers.append(bandit.applier)
+    worker = build_worker(settings, path, metrics, appliers=appliers)
+    if in_process:
         worker.start()
     return Services(
         settings=settings,
@@ -137,6 +216,7 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
         worker=worker,
         learning_log=path.learning_log,
         env=env,
+        bandit=bandit,
     )
 
 
@@ -149,6 +229,11 @@ def memory_appliers(settings: Settings, env: StrategyEnv) -> list[EventApplier]:
 
 def build_feedback_worker(settings: Settings, metrics: Metrics) -> FeedbackWorker:
     """A stand-alone worker (``ltrr worker``) over the data dir's feedback path."""
-    env = StrategyEnv(settings, EntityStore(require_data_dir(settings.data_dir)))
+    store = EntityStore(require_data_dir(settings.data_dir))
+    env = StrategyEnv(settings, store)
     path = open_feedback_path(settings)
-    return build_worker(settings, path, metrics, appliers=memory_appliers(settings, env))
+    appliers = memory_appliers(settings, env)
+    bandit = open_bandit(settings, env, store, metrics, learns=True)
+    if bandit is not None and bandit.applier is not None:
+        appliers.append(bandit.applier)
+    return build_worker(settings, path, metrics, appliers=appliers)

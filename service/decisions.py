@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bandit.policy import PlanChoice
 from retrievers.base import SearchFilters
 from service.sqlite_local import ThreadLocalSqlite
 
@@ -49,6 +50,10 @@ class Decision(BaseModel):
     failed_strategies: dict[str, str] = Field(default_factory=dict)
     shown: list[str] = Field(default_factory=list, description="Entity ids in shown order.")
     ranker: str = "rrf"
+    retrieval_ms: float = Field(default=0.0, ge=0.0, description="Fan-out time of the plan.")
+    bandit: PlanChoice | None = Field(
+        default=None, description="The bandit's decision, when it chose the plan."
+    )
 
 
 class DecisionLog(Protocol):

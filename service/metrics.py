@@ -102,3 +102,48 @@ class Metrics:
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
             registry=r,
         )
+        self.bandit_decisions = Counter(
+            "ltrr_bandit_decisions",
+            "Searches whose retrieval plan the bandit chose.",
+            registry=r,
+        )
+        self.bandit_plans = Counter(
+            "ltrr_bandit_plans",
+            "Strategies called by bandit-chosen plans, by strategy and depth (0 = not called).",
+            ["strategy", "depth"],
+            registry=r,
+        )
+        self.bandit_explore = Counter(
+            "ltrr_bandit_explore",
+            "Bandit decisions whose plan was not the greedy one (exploration).",
+            registry=r,
+        )
+        self.bandit_candidates = Histogram(
+            "ltrr_bandit_candidates_drawn",
+            "Candidates a bandit-chosen plan asked for.",
+            buckets=(10, 25, 50, 75, 100, 150, 200, 250, 300, 400),
+            registry=r,
+        )
+        self.bandit_rewards = Counter(
+            "ltrr_bandit_rewards",
+            "Searches closed and learned from, by outcome (success or failure).",
+            ["outcome"],
+            registry=r,
+        )
+        self.bandit_reward_mean = Gauge(
+            "ltrr_bandit_reward_mean",
+            "Exponentially weighted mean reward learned (success minus candidate and latency "
+            "cost; about the last 1,000 searches).",
+            registry=r,
+        )
+        self.bandit_policy_version = Gauge(
+            "ltrr_bandit_policy_version",
+            "Snapshot version of the retrieval-plan policy this process serves.",
+            registry=r,
+        )
+        self.bandit_learn_lag = Histogram(
+            "ltrr_bandit_learn_lag_seconds",
+            "Time from a search being served to its reward being learned.",
+            buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 600, 1800),
+            registry=r,
+        )

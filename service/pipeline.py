@@ -68,6 +68,7 @@ class PipelineResult:
     ranked: list[FusedCandidate]
     stage_ms: dict[str, float] = field(default_factory=dict)
     understanding: QueryParse | None = None
+    strategy_ms: dict[str, float] = field(default_factory=dict)
 
 
 class SearchPipeline:
@@ -113,6 +114,15 @@ class SearchPipeline:
             )
 
     async def _call(
+        self, name: str, query: RetrievalQuery, depth: int, took: dict[str, float]
+    ) -> tuple[str, list[Candidate] | None, str | None]:
+        start = time.perf_counter()
+        try:
+            return await self._call_timed(name, query, depth)
+        finally:
+            took[name] = (time.perf_counter() - start) * 1000
+
+    async def _call_timed(
         self, name: str, query: RetrievalQuery, depth: int
     ) -> tuple[str, list[Candidate] | None, str | None]:
         loop = asyncio.get_running_loop()
@@ -130,21 +140,31 @@ class SearchPipeline:
         self.metrics.strategy_candidates.labels(name).observe(len(candidates))
         return name, candidates[:depth], None
 
-    async def run(self, query: RetrievalQuery, plan: RetrievalPlan) -> PipelineResult:
+    def understand(self, query: RetrievalQuery, stage_ms: dict[str, float]) -> RetrievalQuery:
+        """The query with its parse (parsed once per search; kept if already there)."""
+        if self.understanding is None or query.understanding is not None:
+            return query
+        start = time.perf_counter()
+        parse = self.understanding.parse(query.text)
+        understand_s = time.perf_counter() - start
+        self.metrics.stage_latency.labels("understand").observe(understand_s)
+        stage_ms["understand"] = understand_s * 1000
+        return dataclasses.replace(query, understanding=parse)
+
+    async def run(
+        self,
+        query: RetrievalQuery,
+        plan: RetrievalPlan,
+        stage_ms: dict[str, float] | None = None,
+    ) -> PipelineResult:
         """Fan out under ``plan``, union the candidates and order them by fusion."""
         self.check_plan(plan)
-        stage_ms: dict[str, float] = {}
-        parse: QueryParse | None = None
-        if self.understanding is not None and query.understanding is None:
-            start = time.perf_counter()
-            parse = self.understanding.parse(query.text)
-            query = dataclasses.replace(query, understanding=parse)
-            understand_s = time.perf_counter() - start
-            self.metrics.stage_latency.labels("understand").observe(understand_s)
-            stage_ms["understand"] = understand_s * 1000
+        stage_ms = {} if stage_ms is None else stage_ms
+        query = self.understand(query, stage_ms)
         start = time.perf_counter()
+        took: dict[str, float] = {}
         outcomes = await asyncio.gather(
-            *(self._call(name, query, depth) for name, depth in plan.active.items())
+            *(self._call(name, query, depth, took) for name, depth in plan.active.items())
         )
         fanout_s = time.perf_counter() - start
         self.metrics.stage_latency.labels("fanout").observe(fanout_s)
@@ -163,4 +183,4 @@ class SearchPipeline:
         fuse_s = time.perf_counter() - start
         self.metrics.stage_latency.labels("fuse").observe(fuse_s)
         stage_ms["fuse"] = fuse_s * 1000
-        return PipelineResult(plan, runs, failures, ranked, stage_ms, query.understanding or parse)
+        return PipelineResult(plan, runs, failures, ranked, stage_ms, query.understanding, took)

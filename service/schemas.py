@@ -70,9 +70,27 @@ class SearchHit(BaseModel):
     entity: Entity
 
 
+class BanditExplanation(BaseModel):
+    """Why the bandit chose this plan."""
+
+    propensity: float = Field(description="Probability of the chosen plan under the policy.")
+    greedy_plan: dict[str, int] = Field(description="The plan the policy rates best.")
+    explored: bool
+    pmf: list[tuple[str, float]] = Field(description="Most probable plans and their probability.")
+    context: dict[str, dict[str, float]] = Field(description="Context features by namespace.")
+    strategy_stats: dict[str, dict[str, float]] = Field(
+        description="Each strategy's hit rate for this query class and expected latency (ms)."
+    )
+    query_class: str
+    design: str
+    cold_start: bool
+    policy_version: int
+
+
 class Explanation(BaseModel):
     plan: dict[str, int]
-    plan_source: str = Field(description="`pinned` (from the request) or `default`.")
+    plan_source: str = Field(description="`bandit`, `pinned` (from the request) or `default`.")
+    bandit: BanditExplanation | None = None
     ranker: str
     candidates: dict[str, list[CandidateOut]]
     failed_strategies: dict[str, str]

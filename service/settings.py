@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bandit.config import BanditConfig
 from retrievers.bm25 import Bm25Config
 from retrievers.dense import DenseConfig
 from retrievers.memory_base import MemoryConfig
@@ -112,6 +113,7 @@ class Settings(BaseSettings):
         return self.models_dir or self.data_dir / "models"
 
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    bandit: BanditConfig = Field(default_factory=BanditConfig)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -143,12 +143,20 @@ class FeedbackWorker:
             self.metrics.feedback_lag.observe(max(0.0, time.time() - accepted_at))
         return True
 
+    def _tick(self) -> None:
+        """Time-driven work of the appliers (closing searches whose window passed)."""
+        for applier in self.appliers:
+            tick = getattr(applier, "tick", None)
+            if tick is not None:
+                tick()
+
     def run_once(self, block_ms: int = 0) -> int:
         """Apply one batch; returns how many entries were finished."""
         entries = self.stream.claim(self.consumer, self.batch_size, block_ms=block_ms)
         done = [entry.entry_id for entry in entries if self._apply(entry)]
         # Dead-lettered entries are acknowledged by the stream already; acking twice is harmless.
         self.stream.ack(done)
+        self._tick()
         self.metrics.feedback_backlog.set(self.stream.backlog())
         return len(done)
 

@@ -22,6 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 # One exported embedding model for every data dir the tests build.
 os.environ.setdefault("LTRR_MODELS_DIR", str(REPO / ".cache" / "models"))
+# The plan bandit explores (random plans); tests that are not about it pin the default plan.
+os.environ.setdefault("LTRR_BANDIT__ENABLED", "false")
 FIXTURE_CATALOG = REPO / "catalog" / "fixtures" / "fixture_catalog.jsonl"
 DATASETS = REPO / "evaluation" / "datasets"
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from bandit.policy import PlanChoice
 from catalog.model import EntityType
 from retrievers.base import RetrievalQuery, SearchFilters
 from service.app_state import Services
@@ -17,6 +18,7 @@ from service.deps import ServicesDep
 from service.pipeline import RetrievalPlan
 from service.schemas import (
     MAX_QUERY_CHARS,
+    BanditExplanation,
     CandidateOut,
     Explanation,
     SearchHit,
@@ -114,11 +116,57 @@ def _plan_for(body: SearchRequest, services: Services) -> tuple[RetrievalPlan, s
     return plan, "pinned"
 
 
+def _bandit_plan(
+    body: SearchRequest, services: Services, query: RetrievalQuery, stage_ms: dict[str, float]
+) -> tuple[RetrievalPlan, PlanChoice]:
+    """The bandit's plan for this search (runs in a worker thread: it reads state stores)."""
+    assert services.bandit is not None
+    start = time.perf_counter()
+    planner = services.bandit.planner
+    context = planner.context(
+        body.query,
+        query.understanding,
+        user_id=body.user_id,
+        device=body.context.device,
+        locale=body.context.locale,
+        when=body.context.timestamp,
+    )
+    choice = planner.choose(context)
+    plan_s = time.perf_counter() - start
+    services.metrics.stage_latency.labels("plan").observe(plan_s)
+    stage_ms["plan"] = plan_s * 1000
+    return RetrievalPlan(depths=choice.plan), choice
+
+
+def _explain_choice(choice: PlanChoice) -> BanditExplanation:
+    return BanditExplanation(
+        propensity=choice.propensity,
+        greedy_plan=choice.greedy,
+        explored=choice.explored,
+        pmf=choice.pmf_top,
+        context=choice.features,
+        strategy_stats=choice.stats,
+        query_class=choice.query_class,
+        design=choice.design,
+        cold_start=choice.cold_start,
+        policy_version=choice.version,
+    )
+
+
 async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
-    """Plan → retrieve → fuse → hydrate → log; the shared path of both routes."""
+    """Understand → plan → retrieve → fuse → hydrate → log; the shared path of both routes."""
     start = time.perf_counter()
     plan, plan_source = _plan_for(body, services)
-    result = await services.pipeline.run(RetrievalQuery(body.query, body.filters), plan)
+    stage_ms: dict[str, float] = {}
+    query = RetrievalQuery(body.query, body.filters)
+    choice: PlanChoice | None = None
+    if plan_source == "default" and services.bandit is not None:
+        query = services.pipeline.understand(query, stage_ms)
+        plan, choice = await run_in_threadpool(_bandit_plan, body, services, query, stage_ms)
+        plan_source = "bandit"
+    result = await services.pipeline.run(query, plan, stage_ms)
+    if services.bandit is not None:
+        services.bandit.planner.observe_latency(result.strategy_ms)
 
     hydrate_start = time.perf_counter()
     top = result.ranked[: body.size]
@@ -152,6 +200,8 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         },
         failed_strategies=result.failures,
         shown=[hit.entity.id for hit in hits],
+        retrieval_ms=result.stage_ms.get("fanout", 0.0),
+        bandit=choice,
     )
     log_start = time.perf_counter()
     await run_in_threadpool(services.decisions.record, decision)
@@ -164,6 +214,7 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         explanation = Explanation(
             plan=plan.depths,
             plan_source=plan_source,
+            bandit=None if choice is None else _explain_choice(choice),
             ranker="rrf",
             candidates={
                 name: [CandidateOut(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]

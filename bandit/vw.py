@@ -1,0 +1,102 @@
+"""A contextual bandit over action-dependent features, on Vowpal Wabbit (``cb_explore_adf``).
+
+One :class:`AdfLearner` wraps one VW workspace: it turns a shared context line
+and one line per action into examples, returns the exploration distribution
+VW computes (epsilon-greedy or SquareCB, Foster & Rakhlin 2020) over the
+actions in their given order, learns one labelled action at a time, and
+serializes to bytes that reload to an identical distribution.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import cast
+
+import numpy as np
+import vowpal_wabbit_next as vw
+
+from bandit.config import Exploration
+
+CONTEXT_NAMESPACES = "qumftdg"
+"""Shared namespaces (see :mod:`bandit.context`), each crossed with the action namespace ``a``."""
+
+logging.getLogger("vowpal_wabbit_next.log").setLevel(logging.ERROR)
+
+
+def workspace_args(
+    exploration: Exploration,
+    *,
+    epsilon: float,
+    gamma_scale: float,
+    gamma_exponent: float,
+    learning_rate: float,
+    seed: int,
+) -> list[str]:
+    args = [
+        "--cb_explore_adf",
+        "--cb_type",
+        "mtr",
+        "--quiet",
+        "-b",
+        "18",
+        "--learning_rate",
+        str(learning_rate),
+        "--random_seed",
+        str(seed),
+    ]
+    for letter in CONTEXT_NAMESPACES:
+        args += ["-q", f"{letter}a"]
+    if exploration is Exploration.EPSILON:
+        args += ["--epsilon", str(epsilon)]
+    else:
+        args += [
+            "--squarecb",
+            "--gamma_scale",
+            str(gamma_scale),
+            "--gamma_exponent",
+            str(gamma_exponent),
+        ]
+    return args
+
+
+class AdfLearner:
+    """One VW ``cb_explore_adf`` model; not thread-safe (callers hold a lock)."""
+
+    def __init__(self, args: Sequence[str], model: bytes | None = None) -> None:
+        self.args = list(args)
+        self._ws = vw.Workspace(self.args, model_data=model)
+        self._parser = vw.TextFormatParser(self._ws)
+
+    def _examples(
+        self, shared: str, actions: Sequence[str], label: tuple[int, float, float] | None = None
+    ) -> list[vw.Example]:
+        lines = [f"shared {shared}"]
+        for i, action in enumerate(actions):
+            if label is not None and label[0] == i:
+                lines.append(f"0:{label[1]:.6f}:{label[2]:.6f} {action}")
+            else:
+                lines.append(action)
+        return [self._parser.parse_line(line) for line in lines]
+
+    def pmf(self, shared: str, actions: Sequence[str]) -> np.ndarray:
+        """Exploration probabilities of the actions, in the order given."""
+        scored = cast(
+            list[tuple[int, float]], self._ws.predict_one(self._examples(shared, actions))
+        )
+        probs = np.zeros(len(actions), dtype=np.float64)
+        for index, prob in scored:
+            probs[index] = prob
+        total = probs.sum()
+        return probs / total if total > 0 else np.full(len(actions), 1.0 / len(actions))
+
+    def learn(
+        self, shared: str, actions: Sequence[str], chosen: int, cost: float, prob: float
+    ) -> None:
+        """Learn that action ``chosen``, logged with probability ``prob``, cost ``cost``."""
+        if not 0 <= chosen < len(actions):
+            raise ValueError(f"chosen action {chosen} is not among {len(actions)} actions")
+        self._ws.learn_one(self._examples(shared, actions, (chosen, cost, prob)))
+
+    def serialize(self) -> bytes:
+        return bytes(self._ws.serialize())
