@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from bandit.stats import StrategyStats
 from bandit.vw import AdfLearner, workspace_args
 
 TOP = 5
+ACTION_CACHE = 256
 _LOG_MAX = math.log1p(100)
 
 
@@ -85,6 +87,9 @@ class JointPolicy:
         self.version = version
         self.skipped = 0
         self._lock = threading.Lock()
+        self._action_cache: dict[
+            tuple[tuple[str, float, float], ...], tuple[list[str], list[Any]]
+        ] = {}
 
     @property
     def rewards_learned(self) -> int:
@@ -93,6 +98,22 @@ class JointPolicy:
     @property
     def cold(self) -> bool:
         return self._rewards < self.config.cold_start_rewards
+
+    def _actions(self, stats: dict[str, dict[str, float]]) -> tuple[list[str], list[Any]]:
+        """The plans' action lines and parsed examples under these stats (cached).
+
+        Parsed examples serve predictions only; learning parses its labelled copy.
+        The caller holds the lock.
+        """
+        key = tuple(sorted((s, v.get("hit", 0.5), v.get("lat", 10.0)) for s, v in stats.items()))
+        cached = self._action_cache.get(key)
+        if cached is None:
+            lines = [action_line(self.space, plan, stats) for plan in self.plans]
+            cached = (lines, self.learner.parse_actions(lines))
+            if len(self._action_cache) >= ACTION_CACHE:
+                self._action_cache.pop(next(iter(self._action_cache)))
+            self._action_cache[key] = cached
+        return cached
 
     def distribution(
         self, context: SearchContext, features: Namespaces
@@ -103,9 +124,8 @@ class JointPolicy:
         if self.cold:
             return cold_pmf(len(self.plans), 0, self.config.cold_start_epsilon), 0, stats, qc
         shared = vw_namespaces(features)
-        actions = [action_line(self.space, plan, stats) for plan in self.plans]
         with self._lock:
-            raw = self.learner.pmf(shared, actions)
+            raw = self.learner.pmf(shared, self._actions(stats)[1])
         return with_floor(raw, self.config.floor), int(np.argmax(raw)), stats, qc
 
     def choose(self, context: SearchContext, rng: random.Random) -> PlanChoice:
@@ -138,9 +158,9 @@ class JointPolicy:
             self.skipped += 1
             return
         shared = vw_namespaces(choice.features)
-        actions = [action_line(self.space, p, choice.stats) for p in self.plans]
         with self._lock:
-            self.learner.learn(shared, actions, index, -outcome.reward, choice.propensity)
+            lines = self._actions(choice.stats)[0]
+            self.learner.learn(shared, lines, index, -outcome.reward, choice.propensity)
             self._rewards += 1
 
     def models(self) -> dict[str, bytes]:

@@ -46,8 +46,8 @@ class StrategyStats:
         """What a decision logs: each strategy's hit rate for this class and its latency."""
         return {
             s: {
-                "hit": round(self.hit_rate(s, query_class), 4),
-                "lat": round(self.expected_latency_ms(s), 3),
+                "hit": round(self.hit_rate(s, query_class), 2),
+                "lat": float(round(self.expected_latency_ms(s))),
             }
             for s in strategies
         }

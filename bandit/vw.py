@@ -79,11 +79,20 @@ class AdfLearner:
                 lines.append(action)
         return [self._parser.parse_line(line) for line in lines]
 
-    def pmf(self, shared: str, actions: Sequence[str]) -> np.ndarray:
+    def parse_actions(self, actions: Sequence[str]) -> list[vw.Example]:
+        """Parsed action lines, reusable across predictions (not for learning)."""
+        return [self._parser.parse_line(action) for action in actions]
+
+    def pmf(self, shared: str, actions: Sequence[str] | Sequence[vw.Example]) -> np.ndarray:
         """Exploration probabilities of the actions, in the order given."""
-        scored = cast(
-            list[tuple[int, float]], self._ws.predict_one(self._examples(shared, actions))
-        )
+        if actions and isinstance(actions[0], str):
+            examples = self._examples(shared, cast(Sequence[str], actions))
+        else:
+            examples = [
+                self._parser.parse_line(f"shared {shared}"),
+                *cast(Sequence[vw.Example], actions),
+            ]
+        scored = cast(list[tuple[int, float]], self._ws.predict_one(examples))
         probs = np.zeros(len(actions), dtype=np.float64)
         for index, prob in scored:
             probs[index] = prob

@@ -120,6 +120,25 @@ class ServiceDecides(Policy):
         return None
 
 
+BANDIT_VARIANTS: dict[str, dict[str, str]] = {
+    "bandit": {},
+    "bandit-joint-squarecb": {"design": "joint", "exploration": "squarecb"},
+    "bandit-joint-epsilon": {"design": "joint", "exploration": "epsilon"},
+    "bandit-semi-squarecb": {"design": "semi", "exploration": "squarecb"},
+    "bandit-semi-epsilon": {"design": "semi", "exploration": "epsilon"},
+}
+"""Service-side bandit settings per policy name; ``bandit`` is the service's configured one."""
+
+
+class BanditDecides(ServiceDecides):
+    """Pins nothing; the service runs its plan bandit (with these settings overrides)."""
+
+    def __init__(self, env: PolicyEnvironment, name: str) -> None:
+        super().__init__(env)
+        self.name = name
+        self.bandit_settings = BANDIT_VARIANTS[name]
+
+
 class UniformRandom(Policy):
     """A plan drawn uniformly from the feasible ladder plans, per search."""
 
@@ -251,6 +270,10 @@ POLICIES: dict[str, PolicyFactory] = {
     "uniform-random": UniformRandom,
     "oracle": lambda env: Oracle(env, _reference_plans(env)),
     "service": ServiceDecides,
+    **{
+        name: (lambda env, name=name: BanditDecides(env, name))  # type: ignore[misc]
+        for name in BANDIT_VARIANTS
+    },
 }
 """Policies by name; ``service`` pins nothing (the server's default or learned plan)."""
 

@@ -25,6 +25,7 @@ from service.progress import progress_bar
 
 if TYPE_CHECKING:
     from evaluation.simulate import PolicyReport, SimulationReport
+    from service.settings import Settings
     from simulator.session import SessionRecord
 
 console = Console(stderr=True)
@@ -79,6 +80,30 @@ def prepare_data_dir(root: Path, size: int, seed: int) -> tuple[Path, Path]:
         )
     marker.write_text(json.dumps(expected), encoding="utf-8")
     return data_dir, catalog
+
+
+SIMULATION_WINDOW_S = 2.0
+"""The no-engagement window of bandit rewards in simulations (``LTRR_BANDIT__REWARD__WINDOW_S``
+is 300 s in production). A simulated listener sends all of a search's feedback within
+milliseconds, so a search still without success after 2 s will never get one; a longer
+window only delays learning from failures by thousands of sessions."""
+
+
+def settings_for(policy_name: str, data_dir: Path, seed: int) -> Settings:
+    """The service settings a policy runs under: bandit policies switch the bandit on."""
+    from bandit.config import BanditConfig
+    from evaluation.policies import BANDIT_VARIANTS
+    from service.settings import Settings
+
+    base = Settings(data_dir=data_dir)
+    if policy_name not in BANDIT_VARIANTS:
+        return base.model_copy(update={"bandit": BanditConfig(enabled=False)})
+    config = base.bandit.model_dump()
+    config.update(BANDIT_VARIANTS[policy_name])
+    config["enabled"] = True
+    config["seed"] = seed
+    config["reward"]["window_s"] = SIMULATION_WINDOW_S
+    return base.model_copy(update={"bandit": BanditConfig.model_validate(config)})
 
 
 def _write_json(result: SimulationReport, path: Path) -> None:
@@ -192,7 +217,7 @@ def simulate_command(
             with tempfile.TemporaryDirectory(prefix="ltrr-sim-", dir=data_dir) as scratch:
                 work = Path(scratch) / "data"
                 shutil.copytree(pristine, work)
-                settings = Settings(data_dir=work)
+                settings = settings_for(name, work, seed)
                 with TestClient(create_app(settings)) as client:
                     run = run_policy(
                         client,
