@@ -128,6 +128,17 @@ class JointPolicy:
             raw = self.learner.pmf(shared, self._actions(stats)[1])
         return with_floor(raw, self.config.floor), int(np.argmax(raw)), stats, qc
 
+    def logged_pmf(self, choice: PlanChoice) -> dict[str, float]:
+        """This policy's distribution over plans for a logged decision's features (plan keys)."""
+        if self.cold:
+            pmf = cold_pmf(len(self.plans), 0, self.config.cold_start_epsilon)
+        else:
+            shared = vw_namespaces(choice.features)
+            with self._lock:
+                raw = self.learner.pmf(shared, self._actions(choice.stats)[1])
+            pmf = with_floor(raw, self.config.floor)
+        return {self.space.key(plan): float(p) for plan, p in zip(self.plans, pmf, strict=True)}
+
     def choose(self, context: SearchContext, rng: random.Random) -> PlanChoice:
         features = context_features(context)
         pmf, greedy, stats, qc = self.distribution(context, features)

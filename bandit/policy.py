@@ -70,6 +70,10 @@ class Policy(Protocol):
 
     def learn(self, choice: PlanChoice, outcome: Outcome) -> None: ...
 
+    def logged_pmf(self, choice: PlanChoice) -> dict[str, float]:
+        """The distribution over plans (by key) this policy gives a logged decision's context."""
+        ...
+
     def models(self) -> dict[str, bytes]:
         """The learned model bytes by name (one for the joint design, one per strategy)."""
         ...

@@ -117,6 +117,14 @@ class SemiBanditPolicy:
             weights *= pmfs[strategy][self._combos[:, column]]
         return np.bincount(self._final, weights=weights, minlength=len(self._plans))
 
+    def logged_pmf(self, choice: PlanChoice) -> dict[str, float]:
+        """This policy's distribution over plans for a logged decision's features (plan keys)."""
+        pmfs, _ = self.strategy_pmfs(choice.features, choice.stats)
+        plan_pmf = self.plan_pmf(pmfs)
+        return {
+            self.space.key(plan): float(p) for plan, p in zip(self._plans, plan_pmf, strict=True)
+        }
+
     def choose(self, context: SearchContext, rng: random.Random) -> PlanChoice:
         qc = query_class(context)
         stats = self.stats.snapshot(self.space.strategies, qc)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bandit.config import BanditConfig, Design
 from bandit.joint import JointPolicy
@@ -42,6 +42,7 @@ class SnapshotMeta(BaseModel):
     strategies: list[str]
     ladder: list[int]
     budget: int
+    default: list[int] = Field(default_factory=list, description="The default (cold) plan.")
     feature_spec: str
     rewards_learned: int
     ledger_seq: int
@@ -57,6 +58,7 @@ def encode(policy: Policy, config: BanditConfig, space: PlanSpace, ledger_seq: i
         strategies=list(space.strategies),
         ladder=list(space.ladder),
         budget=space.budget,
+        default=list(space.default),
         feature_spec=FEATURE_SPEC,
         rewards_learned=policy.rewards_learned,
         ledger_seq=ledger_seq,
@@ -82,6 +84,12 @@ def new_policy(space: PlanSpace, config: BanditConfig) -> Policy:
     return JointPolicy(space, config)
 
 
+def snapshot_space(meta: SnapshotMeta) -> PlanSpace:
+    """The plan space a snapshot was trained over."""
+    default = dict(zip(meta.strategies, meta.default, strict=True))
+    return PlanSpace(meta.strategies, meta.ladder, meta.budget, default)
+
+
 def load_policy(blob: bytes, space: PlanSpace, config: BanditConfig) -> tuple[Policy, int]:
     """The policy of a snapshot and its ledger position; refuses incompatible snapshots."""
     meta, models = decode(blob)
@@ -91,6 +99,7 @@ def load_policy(blob: bytes, space: PlanSpace, config: BanditConfig) -> tuple[Po
         "strategies": list(space.strategies),
         "ladder": list(space.ladder),
         "budget": space.budget,
+        "default": list(space.default),
         "feature_spec": FEATURE_SPEC,
     }
     differing = {k: (getattr(meta, k), v) for k, v in expected.items() if getattr(meta, k) != v}

@@ -47,6 +47,8 @@ def workspace_args(
     ]
     for letter in CONTEXT_NAMESPACES:
         args += ["-q", f"{letter}a"]
+    # Pairs of action features: which strategies a plan calls together (redundancy).
+    args += ["-q", "aa"]
     if exploration is Exploration.EPSILON:
         args += ["--epsilon", str(epsilon)]
     else:

@@ -21,7 +21,7 @@ MEMORY_SEGMENT = "head-misspelled"
 CURVE_METRICS: tuple[tuple[str, str], ...] = (
     ("success_at_10", "success@10"),
     ("ndcg_at_10", "nDCG@10"),
-    ("reward_rate", "reward rate"),
+    ("plan_reward", "plan reward (bandit objective)"),
     ("mean_candidates_drawn", "candidates drawn / search"),
 )
 TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -29,6 +29,7 @@ TABLE_METRICS: tuple[tuple[str, str, str], ...] = (
     ("ndcg_at_10", "nDCG@10", "{:.3f}"),
     ("ctr", "CTR", "{:.3f}"),
     ("reward_rate", "reward rate", "{:.3f}"),
+    ("plan_reward", "plan reward", "{:.3f}"),
     ("union_recall", "union recall", "{:.3f}"),
     ("mean_candidates_drawn", "candidates", "{:.1f}"),
     ("mean_latency_ms", "latency ms", "{:.1f}"),
@@ -95,6 +96,32 @@ def plot_per_intent(report: SimulationReport, path: Path) -> None:
         ax.set_xticks(x + width * (len(report.policies) - 1) / 2, intents)
         ax.set_title(f"{label} per intent type")
         ax.set_ylim(0, 1.05)
+    axes[0].legend(fontsize=8)
+    _save(figure, path)
+
+
+def plot_strategy_shares_over_time(report: SimulationReport, path: Path) -> None:
+    """Per policy whose plans vary, the share of searches calling each strategy per window."""
+    varying = [
+        (name, policy)
+        for name, policy in report.policies.items()
+        if any(
+            abs(p.strategy_share.get(s, 0.0) - policy.curve[0].strategy_share.get(s, 0.0)) > 1e-9
+            for p in policy.curve
+            for s in report.strategies
+        )
+    ] or list(report.policies.items())[:1]
+    figure = Figure(figsize=(5 * len(varying), 4))
+    axes = figure.subplots(1, len(varying), squeeze=False)[0]
+    for ax, (name, policy) in zip(axes, varying, strict=True):
+        xs = [p.end for p in policy.curve]
+        for strategy in report.strategies:
+            ax.plot(xs, [p.strategy_share.get(strategy, 0.0) for p in policy.curve], label=strategy)
+        ax.set_title(name)
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel(f"sessions (window {report.window})")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("share of searches calling the strategy")
     axes[0].legend(fontsize=8)
     _save(figure, path)
 
@@ -222,6 +249,8 @@ def markdown(report: SimulationReport) -> str:
         "",
         "![misspelled head queries](memory_learning.png)",
         "",
+        "![strategy shares over time](strategy_shares_over_time.png)",
+        "",
         "## Run",
         "",
         "| policy | seconds | ms per session |",
@@ -245,11 +274,13 @@ def write_report(report: SimulationReport, directory: Path) -> list[Path]:
         directory / "strategy_shares.png",
         directory / "per_intent.png",
         directory / "memory_learning.png",
+        directory / "strategy_shares_over_time.png",
     ]
     plot_learning_curves(report, files[0])
     plot_strategy_shares(report, files[1])
     plot_per_intent(report, files[2])
     plot_memory_learning(report, files[3])
+    plot_strategy_shares_over_time(report, files[4])
     text = directory / "report.md"
     text.write_text(markdown(report), encoding="utf-8")
     return [text, *files]

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import BaseModel, Field
 
+from bandit.config import RewardConfig
 from evaluation.policies import Policy, PolicyEnvironment, make_policy
+from service.settings import PipelineConfig
 from simulator.api import HttpClient, ServiceApi
 from simulator.clicks import ClickModel
 from simulator.config import SimulatorConfig
@@ -58,6 +60,11 @@ class Metrics(BaseModel):
     ctr: float = Field(description="Clicks per examined result.")
     sessions_with_click: float
     reward_rate: float = Field(description="Sessions with a click, a long play or a like.")
+    plan_reward: float = Field(
+        default=0.0,
+        description="Mean of the bandit's reward: engaged - λ·candidates/budget - μ·retrieval "
+        "seconds, with the default reward settings, whatever the policy.",
+    )
     abandonment: float
     union_recall: float | None = Field(description="An intended entity among the candidates.")
     mean_candidates_drawn: float = Field(description="Candidates returned by all strategies.")
@@ -73,6 +80,12 @@ class Metrics(BaseModel):
 class CurvePoint(Metrics):
     start: int
     end: int
+    strategy_share: dict[str, float] = Field(
+        default_factory=dict, description="Share of the window's searches calling each strategy."
+    )
+    mean_depth: dict[str, float] = Field(
+        default_factory=dict, description="Mean depth drawn per strategy (0 when not called)."
+    )
 
 
 class PolicyReport(BaseModel):
@@ -162,6 +175,7 @@ def summarize(records: Sequence[SessionRecord], ndcg: Sequence[float]) -> Metric
         ctr=sum(r.clicks for r in records) / examined if examined else 0.0,
         sessions_with_click=_mean(1.0 if r.clicks else 0.0 for r in records),
         reward_rate=_mean(1.0 if r.engaged else 0.0 for r in records),
+        plan_reward=_mean(plan_reward(r) for r in records),
         abandonment=_mean(1.0 if r.abandoned else 0.0 for r in records),
         union_recall=_mean(1.0 if r.union_hit else 0.0 for r in explained) if explained else None,
         mean_candidates_drawn=_mean(sum(r.drawn.values()) for r in records),
@@ -193,6 +207,20 @@ def strategy_metrics(
     return out
 
 
+REWARD = RewardConfig()
+BUDGET = PipelineConfig().candidate_budget
+
+
+def plan_reward(record: SessionRecord) -> float:
+    """The reward the bandit learns from, computed the same way for every policy."""
+    drawn = sum(record.drawn.values()) if record.drawn else record.total_candidates
+    return (
+        (1.0 if record.engaged else 0.0)
+        - REWARD.candidate_cost * drawn / BUDGET
+        - REWARD.latency_cost_per_s * record.retrieval_ms / 1000.0
+    )
+
+
 def is_head_misspelled(record: SessionRecord) -> bool:
     """A shared (head) intent typed with at least one misspelling."""
     return record.head and any(kind in TYPOS for kind in record.noise)
@@ -220,7 +248,17 @@ def report_policy(
     for start in range(0, len(records), window):
         part = records[start : start + window]
         metrics = summarize(part, ndcg[start : start + window])
-        curve.append(CurvePoint(start=start, end=start + len(part), **metrics.model_dump()))
+        curve.append(
+            CurvePoint(
+                start=start,
+                end=start + len(part),
+                strategy_share={
+                    s: _mean(1.0 if r.plan.get(s, 0) > 0 else 0.0 for r in part) for s in strategies
+                },
+                mean_depth={s: _mean(float(r.plan.get(s, 0)) for r in part) for s in strategies},
+                **metrics.model_dump(),
+            )
+        )
         picked = [i for i, r in enumerate(part, start) if is_head_misspelled(r)]
         if picked:
             segment = summarize([records[i] for i in picked], [ndcg[i] for i in picked])

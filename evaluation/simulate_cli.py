@@ -161,6 +161,20 @@ def simulate_command(
     window: Annotated[
         int, typer.Option(min=1, help="Sessions per point of the learning curves.")
     ] = 1_000,
+    session_seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seed of listeners and sessions, when they should differ from the catalog's "
+            "(fresh sessions over the same catalog, e.g. to check an off-policy estimate)."
+        ),
+    ] = None,
+    keep_logs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep each bandit policy's reward ledger and snapshots here (DIR/POLICY/), "
+            "for `ltrr ope`."
+        ),
+    ] = None,
 ) -> None:
     """Run simulated listeners through the public API under each policy and measure them."""
     from fastapi.testclient import TestClient
@@ -190,13 +204,19 @@ def simulate_command(
 
     config = SimulatorConfig()
     world = CatalogWorld.from_file(catalog)
-    population = Population.generate(world, config.population, seed)
-    sampler = IntentSampler(world, config.intents, seed)
+    listeners = seed if session_seed is None else session_seed
+    population = Population.generate(world, config.population, listeners)
+    sampler = IntentSampler(world, config.intents, listeners)
     reports: dict[str, PolicyReport] = {}
 
     def result() -> SimulationReport:
         return SimulationReport(
-            catalog={"size": catalog_size, "seed": seed, "entities": len(world)},
+            catalog={
+                "size": catalog_size,
+                "seed": seed,
+                "entities": len(world),
+                "session_seed": listeners,
+            },
             sessions=sessions,
             seed=seed,
             window=window,
@@ -217,14 +237,14 @@ def simulate_command(
             with tempfile.TemporaryDirectory(prefix="ltrr-sim-", dir=data_dir) as scratch:
                 work = Path(scratch) / "data"
                 shutil.copytree(pristine, work)
-                settings = settings_for(name, work, seed)
+                settings = settings_for(name, work, listeners)
                 with TestClient(create_app(settings)) as client:
                     run = run_policy(
                         client,
                         world,
                         name,
                         sessions=sessions,
-                        seed=seed,
+                        seed=listeners,
                         config=config,
                         budget=settings.pipeline.candidate_budget,
                         window=window,
@@ -232,6 +252,9 @@ def simulate_command(
                         sampler=sampler,
                         on_session=advance,
                     )
+                kept = work / "bandit"
+                if keep_logs is not None and kept.is_dir():
+                    shutil.copytree(kept, keep_logs / name, dirs_exist_ok=True)
             reports[name] = run.report
             if json_out is not None:
                 # Written after every policy, so a long run that is interrupted

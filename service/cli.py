@@ -194,6 +194,10 @@ from evaluation.simulate_cli import simulate_command  # noqa: E402
 
 app.command("simulate")(simulate_command)
 
+from evaluation.ope_cli import ope_command  # noqa: E402
+
+app.command("ope")(ope_command)
+
 
 if __name__ == "__main__":
     app()

@@ -99,6 +99,7 @@ class SearchOutcome:
     took_ms: float
     client_ms: float
     total_candidates: int
+    retrieval_ms: float = 0.0
     plan: dict[str, int] = field(default_factory=dict)
     plan_source: str | None = None
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -176,6 +177,7 @@ class ServiceApi:
             took_ms=float(body["took_ms"]),
             client_ms=client_ms,
             total_candidates=int(body["total_candidates"]),
+            retrieval_ms=float(explain.get("stage_ms", {}).get("fanout", 0.0)),
             plan={str(k): int(v) for k, v in explain.get("plan", {}).items()},
             plan_source=explain.get("plan_source"),
             candidates={

@@ -92,6 +92,7 @@ class SessionRecord:
     drawn: dict[str, int]
     total_candidates: int
     took_ms: float
+    retrieval_ms: float
     client_ms: float
     probes: int
     abandoned: bool
@@ -295,6 +296,7 @@ class SessionRunner:
             drawn={name: len(run) for name, run in outcome.candidates.items()},
             total_candidates=outcome.total_candidates,
             took_ms=outcome.took_ms,
+            retrieval_ms=outcome.retrieval_ms,
             client_ms=outcome.client_ms,
             probes=probes,
             abandoned=behaviour.abandoned,
