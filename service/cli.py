@@ -154,11 +154,16 @@ def worker(
     drain: Annotated[
         bool, typer.Option(help="Apply what is queued, then exit (instead of running forever).")
     ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port."),
+    ] = None,
 ) -> None:
-    """Apply queued feedback to learning (memory, training log, strategy outcomes).
+    """Apply queued feedback to learning (memory, training log, bandit rewards).
 
-    Run it beside `ltrr serve` started with LTRR_FEEDBACK__IN_PROCESS_WORKER=false;
-    several workers may share one Redis stream.
+    Run it beside `ltrr serve` started with LTRR_FEEDBACK__IN_PROCESS_WORKER=false.
+    Run one: it is also the retrieval bandit's learner, whose reward ledger lives
+    in its data dir.
     """
     import signal
 
@@ -169,7 +174,12 @@ def worker(
     os.environ["LTRR_DATA_DIR"] = str(data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings(data_dir=data_dir)
-    feedback_worker = build_feedback_worker(settings, Metrics())
+    metrics = Metrics()
+    feedback_worker = build_feedback_worker(settings, metrics)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=metrics.registry)
     if drain:
         applied = feedback_worker.drain(timeout_s=3600)
         console.print(f"applied {applied} event(s)")

@@ -185,6 +185,7 @@ def test_report_writes_markdown_and_plots(runs: dict[str, PolicyRun], tmp_path: 
         "strategy_shares.png",
         "per_intent.png",
         "memory_learning.png",
+        "strategy_shares_over_time.png",
     ]
     for png in files[1:]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
