@@ -32,7 +32,7 @@ class RewardConfig(BaseModel):
         default=30_000, ge=0, description="A play counts as success only when at least this long."
     )
     candidate_cost: float = Field(
-        default=0.25, ge=0.0, description="λ: cost of drawing the whole budget of candidates."
+        default=0.1, ge=0.0, description="λ: cost of drawing the whole budget of candidates."
     )
     latency_cost_per_s: float = Field(
         default=0.5, ge=0.0, description="μ: cost per second of retrieval latency."
@@ -57,7 +57,7 @@ class BanditConfig(BaseModel):
     exploration: Exploration = Exploration.SQUARECB
     epsilon: float = Field(default=0.1, gt=0.0, lt=1.0, description="epsilon-greedy's epsilon.")
     gamma_scale: float = Field(
-        default=1000.0, gt=0.0, description="SquareCB's gamma scale (greedier when larger)."
+        default=100.0, gt=0.0, description="SquareCB's gamma scale (greedier when larger)."
     )
     gamma_exponent: float = Field(default=0.5, ge=0.0, le=1.0)
     floor: float = Field(
@@ -79,6 +79,14 @@ class BanditConfig(BaseModel):
     )
     cold_start_epsilon: float = Field(default=0.2, gt=0.0, lt=1.0)
     learning_rate: float = Field(default=0.5, gt=0.0)
+    learn_min_propensity: float = Field(
+        default=0.02,
+        gt=0.0,
+        le=1.0,
+        description="Learning clips importance weights at 1/this: a plan drawn through the "
+        "floor with probability 0.0003 would otherwise update the model 3,000-fold. The "
+        "logged propensity stays exact (off-policy evaluation uses it).",
+    )
     reward: RewardConfig = Field(default_factory=RewardConfig)
     snapshot_every: int = Field(
         default=200, ge=1, description="Publish a snapshot after this many learned rewards."

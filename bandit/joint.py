@@ -171,7 +171,8 @@ class JointPolicy:
         shared = vw_namespaces(choice.features)
         with self._lock:
             lines = self._actions(choice.stats)[0]
-            self.learner.learn(shared, lines, index, -outcome.reward, choice.propensity)
+            prob = max(choice.propensity, self.config.learn_min_propensity)
+            self.learner.learn(shared, lines, index, -outcome.reward, prob)
             self._rewards += 1
 
     def models(self) -> dict[str, bytes]:

@@ -7,10 +7,11 @@ of the same space serve the two designs:
   design: every non-empty subset of strategies at every ladder depth, mixed
   plans that go deep on one strategy and shallow on the others, and the
   configured default plan first (the cold-start choice);
-* :meth:`PlanSpace.clip` — the per-strategy (semi-bandit) view draws each
+* :meth:`PlanSpace.feasible` — the per-strategy (semi-bandit) view draws each
   depth independently; a combination over the budget is brought under it by
-  lowering the deepest strategies one ladder step at a time, deterministically,
-  so the probability of every final plan can be computed exactly.
+  lowering the deepest strategies one ladder step at a time, and one that calls
+  nothing becomes the default plan, deterministically, so the probability of
+  every final plan can be computed exactly.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class PlanSpace:
             else:
                 depths[deepest] = self.ladder[step - 1]
         return tuple(depths)
+
+    def feasible(self, plan: Plan) -> Plan:
+        """The plan clipped under the budget; a plan that calls nothing becomes the default."""
+        clipped = self.clip(plan)
+        return clipped if any(clipped) else self.default
 
     def joint_plans(self) -> list[Plan]:
         """The joint design's actions: the default plan first, then a curated grid."""

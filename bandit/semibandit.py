@@ -9,8 +9,9 @@ each strategy about every depth up to the one drawn (and beyond it on a hit),
 each learned with the probability that it was observed.
 
 The depths are drawn independently; a combination over the budget is clipped
-(:meth:`PlanSpace.clip`), and the propensity of the final plan sums every
-combination that clips to it, so it is exact.
+and one calling nothing becomes the default plan (:meth:`PlanSpace.feasible`);
+the propensity of the final plan sums every combination that maps to it, so it
+is exact.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class SemiBanditPolicy:
         # Every raw combination of depth indices, and the final plan it clips to.
         n = len(self.ladder)
         combos = np.array(list(itertools.product(range(n), repeat=len(space.strategies))))
-        finals = [space.clip(tuple(self.ladder[i] for i in c)) for c in combos]
+        finals = [space.feasible(tuple(self.ladder[i] for i in c)) for c in combos]
         self._plans = list(dict.fromkeys(finals))
         index = {plan: i for i, plan in enumerate(self._plans)}
         self._combos = combos
@@ -131,8 +132,10 @@ class SemiBanditPolicy:
         features = context_features(context)
         pmfs, greedy = self.strategy_pmfs(features, stats)
         raw = tuple(self.ladder[sample(pmfs[s], rng)] for s in self.space.strategies)
-        plan = self.space.clip(raw)
-        greedy_plan = self.space.clip(tuple(self.ladder[greedy[s]] for s in self.space.strategies))
+        plan = self.space.feasible(raw)
+        greedy_plan = self.space.feasible(
+            tuple(self.ladder[greedy[s]] for s in self.space.strategies)
+        )
         plan_pmf = self.plan_pmf(pmfs)
         top = np.argsort(-plan_pmf, kind="stable")[:TOP]
         return PlanChoice(
@@ -180,7 +183,8 @@ class SemiBanditPolicy:
                     else:
                         continue  # deeper than drawn and nothing found: unknown
                     cost = -self._strategy_reward(depth, hit, latency)
-                    self.learners[strategy].learn(shared, actions, i, cost, max(seen, 1e-6))
+                    prob = max(seen, self.config.learn_min_propensity)
+                    self.learners[strategy].learn(shared, actions, i, cost, prob)
             self._rewards += 1
 
     def models(self) -> dict[str, bytes]:
