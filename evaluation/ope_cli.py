@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -84,15 +86,26 @@ def ope_command(
             raise typer.Exit(code=2) from error
         estimates = {}
         for name in ("ips", "snips", "dr"):
-            found = estimate(
-                data, name, n_bootstrap=bootstrap, confidence=confidence, seed=seed, clip=clip
+            with warnings.catch_warnings():
+                # Too few effective samples make the bootstrap degenerate: reported as n/a.
+                warnings.simplefilter("ignore")
+                found = estimate(
+                    data, name, n_bootstrap=bootstrap, confidence=confidence, seed=seed, clip=clip
+                )
+            estimates[name] = {
+                k: None if isinstance(v, float) and not math.isfinite(v) else v
+                for k, v in asdict(found).items()
+            }
+            interval = (
+                f"[{found.ci_low:.4f}, {found.ci_high:.4f}]"
+                if math.isfinite(found.ci_low) and math.isfinite(found.ci_high)
+                else "n/a (too few effective samples)"
             )
-            estimates[name] = asdict(found)
             table.add_row(
                 spec,
                 name,
                 f"{found.value:.4f}",
-                f"[{found.ci_low:.4f}, {found.ci_high:.4f}]",
+                interval,
                 f"{found.effective_sample_size:.0f}",
                 f"{found.max_weight:.1f}",
             )
