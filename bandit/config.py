@@ -79,6 +79,11 @@ class BanditConfig(BaseModel):
     )
     cold_start_epsilon: float = Field(default=0.2, gt=0.0, lt=1.0)
     learning_rate: float = Field(default=0.5, gt=0.0)
+    action_stats: bool = Field(
+        default=True,
+        description="Give each plan its strategies' recent hit rate for the query class and "
+        "expected latency as action features.",
+    )
     learn_min_propensity: float = Field(
         default=0.02,
         gt=0.0,

@@ -36,19 +36,23 @@ ACTION_CACHE = 256
 _LOG_MAX = math.log1p(100)
 
 
-def action_line(space: PlanSpace, plan: Plan, stats: dict[str, dict[str, float]]) -> str:
+def action_line(
+    space: PlanSpace, plan: Plan, stats: dict[str, dict[str, float]], *, with_stats: bool = True
+) -> str:
     """The action namespace of one plan."""
     parts = [f"|a total:{sum(plan) / space.budget:.4f} called_{sum(1 for d in plan if d)}"]
     for strategy, depth in zip(space.strategies, plan, strict=True):
         if depth == 0:
             parts.append(f"{strategy}_off")
             continue
-        s = stats.get(strategy, {})
-        parts.append(
-            f"{strategy} {strategy}_d{depth} {strategy}_logd:{math.log1p(depth) / _LOG_MAX:.4f}"
-            f" {strategy}_hit:{s.get('hit', 0.5):.4f}"
-            f" {strategy}_lat:{s.get('lat', 10.0) / 50.0:.4f}"
-        )
+        part = f"{strategy} {strategy}_d{depth} {strategy}_logd:{math.log1p(depth) / _LOG_MAX:.4f}"
+        if with_stats:
+            s = stats.get(strategy, {})
+            part += (
+                f" {strategy}_hit:{s.get('hit', 0.5):.4f}"
+                f" {strategy}_lat:{s.get('lat', 10.0) / 50.0:.4f}"
+            )
+        parts.append(part)
     return " ".join(parts)
 
 
@@ -108,7 +112,10 @@ class JointPolicy:
         key = tuple(sorted((s, v.get("hit", 0.5), v.get("lat", 10.0)) for s, v in stats.items()))
         cached = self._action_cache.get(key)
         if cached is None:
-            lines = [action_line(self.space, plan, stats) for plan in self.plans]
+            lines = [
+                action_line(self.space, plan, stats, with_stats=self.config.action_stats)
+                for plan in self.plans
+            ]
             cached = (lines, self.learner.parse_actions(lines))
             if len(self._action_cache) >= ACTION_CACHE:
                 self._action_cache.pop(next(iter(self._action_cache)))
