@@ -168,6 +168,14 @@ def simulate_command(
             "(fresh sessions over the same catalog, e.g. to check an off-policy estimate)."
         ),
     ] = None,
+    drift_at: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="From this session on, listeners seek a new wave of head intents (the same "
+            "change for every policy): how fast does each policy re-adapt?",
+        ),
+    ] = None,
     keep_logs: Annotated[
         Path | None,
         typer.Option(
@@ -184,7 +192,7 @@ def simulate_command(
     from evaluation.simulate import SimulationReport, examination_curve, run_policy
     from service.app import create_app
     from service.settings import Settings
-    from simulator.config import SimulatorConfig
+    from simulator.config import DriftConfig, SimulatorConfig
     from simulator.population import Population
     from simulator.sampling import IntentSampler
     from simulator.world import CatalogWorld
@@ -202,7 +210,7 @@ def simulate_command(
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=2) from error
 
-    config = SimulatorConfig()
+    config = SimulatorConfig(drift=None if drift_at is None else DriftConfig(at_session=drift_at))
     world = CatalogWorld.from_file(catalog)
     listeners = seed if session_seed is None else session_seed
     population = Population.generate(world, config.population, listeners)

@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.clicks import ClickModelConfig
+from simulator.intents import IntentType
 from simulator.population import PopulationConfig
 from simulator.queries import QueryConfig
 from simulator.sampling import IntentConfig
@@ -29,6 +30,23 @@ class FeedbackMode(StrEnum):
     """Send feedback when the service's ``/openapi.json`` lists ``POST /feedback``."""
     ON = "on"
     OFF = "off"
+
+
+class DriftConfig(BaseModel):
+    """A change in what listeners seek, part-way through a run (the same for every policy).
+
+    From session ``at_session`` on, intents come from a second sampler: a new
+    shared head (a wave of different popular needs — what a batch of new
+    releases or a trend does to a service's head queries) and, optionally,
+    another mix of intent types.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    at_session: int = Field(ge=1, description="Index of the first session after the change.")
+    type_mix: dict[IntentType, float] | None = Field(
+        default=None, description="Intent-type mix after the change (default: unchanged)."
+    )
 
 
 class SimulatorConfig(BaseModel):
@@ -52,6 +70,10 @@ class SimulatorConfig(BaseModel):
         ),
     )
     feedback: FeedbackMode = FeedbackMode.AUTO
+    drift: DriftConfig | None = Field(
+        default=None,
+        description="A change of listeners' needs part-way through (none: stationary).",
+    )
     long_play_ms: int = Field(
         default=30_000, ge=0, description="A play at least this long counts as engagement."
     )

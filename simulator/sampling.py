@@ -113,7 +113,7 @@ class IntentSampler:
     """Draws a session's intent and caches ground truth per intent key."""
 
     def __init__(
-        self, world: CatalogWorld, config: IntentConfig, seed: int, truth_cache: int = 4096
+        self, world: CatalogWorld, config: IntentConfig, seed: int | str, truth_cache: int = 4096
     ) -> None:
         if not world.entities:
             raise ValueError("the catalog is empty: there is nothing to search for")

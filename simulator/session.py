@@ -137,6 +137,12 @@ class SessionRunner:
         self.run_tag = run_tag or uuid.uuid4().hex[:10]
         self.population = population or Population.generate(world, config.population, seed)
         self.sampler = sampler or IntentSampler(world, config.intents, seed)
+        self.drifted: IntentSampler | None = None
+        if config.drift is not None:
+            intents = config.intents
+            if config.drift.type_mix is not None:
+                intents = intents.model_copy(update={"type_mix": config.drift.type_mix})
+            self.drifted = IntentSampler(world, intents, f"{seed}:drift")
         self.formulator = QueryFormulator(world, config.queries)
         self.click_model = ClickModel(config.clicks)
         if config.feedback is FeedbackMode.AUTO:
@@ -153,8 +159,12 @@ class SessionRunner:
         config = self.config
         rng = random.Random(f"{self.seed}:session:{index}")
         listener = self.population.pick(rng)
-        intent, head = self.sampler.sample(rng, listener)
-        truth = self.sampler.truth(intent)
+        drift = self.config.drift
+        sampler = self.sampler
+        if self.drifted is not None and drift is not None and index >= drift.at_session:
+            sampler = self.drifted
+        intent, head = sampler.sample(rng, listener)
+        truth = sampler.truth(intent)
         formulation = self.formulator.formulate(intent, listener, rng)
         moment = config.clock_start + timedelta(
             seconds=config.session_gap_s * (index + rng.random())

@@ -18,7 +18,7 @@ from service.indexing import index_catalog
 from service.schemas import SearchRequest
 from service.settings import Settings
 from simulator.api import ServiceApi
-from simulator.config import FeedbackMode, SimulatorConfig
+from simulator.config import DriftConfig, FeedbackMode, SimulatorConfig
 from simulator.session import PlanRequest, SessionRunner
 from simulator.world import CatalogWorld
 
@@ -138,6 +138,25 @@ def test_same_seed_same_sessions(client: TestClient, world: CatalogWorld) -> Non
     first = run(8)
     assert first == run(8)
     assert first != run(9)
+
+
+def test_drift_brings_a_new_head_from_its_session_on(
+    client: TestClient, world: CatalogWorld
+) -> None:
+    api = ServiceApi(client)
+
+    def heads(config: SimulatorConfig) -> list[tuple[int, str]]:
+        runner = SessionRunner(api, world, config, 3, FixedPlan({"bm25": 10}))
+        return [(r.session, r.intent_key) for r in runner.run(60) if r.head]
+
+    stationary = heads(SimulatorConfig(feedback=FeedbackMode.OFF))
+    drifting = heads(SimulatorConfig(feedback=FeedbackMode.OFF, drift=DriftConfig(at_session=30)))
+    before = [key for session, key in drifting if session < 30]
+    assert before == [key for session, key in stationary if session < 30]
+    old_head = {key for _, key in stationary}
+    after = [key for session, key in drifting if session >= 30]
+    assert after
+    assert sum(key in old_head for key in after) < len(after) / 2
 
 
 def test_feedback_off_sends_none_and_service_default_plan(
