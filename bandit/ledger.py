@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from bandit.policy import Outcome, PlanChoice
 from service.sqlite_local import ThreadLocalSqlite
+
+SEEN_CACHE = 10_000
+"""Searches recently opened by this process: their further impressions skip the database."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class RewardLedger:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._seen: OrderedDict[str, None] = OrderedDict()
         self._db = ThreadLocalSqlite(path, synchronous="FULL", autocommit=True)
         self._conn().executescript(
             """
@@ -76,6 +81,8 @@ class RewardLedger:
         latency_ms: float,
     ) -> bool:
         """Start the no-engagement clock of a search (once); False if open or closed already."""
+        if search_id in self._seen:
+            return False
         conn = self._conn()
         if conn.execute("SELECT 1 FROM rewards WHERE search_id = ?", (search_id,)).fetchone():
             return False
@@ -83,6 +90,10 @@ class RewardLedger:
             "INSERT OR IGNORE INTO open_searches VALUES (?, ?, ?, ?, ?, ?)",
             (search_id, at, served_at, choice.model_dump_json(), drawn, latency_ms),
         )
+        # Remembered only once it is in the database: a failed write is retried in full.
+        self._seen[search_id] = None
+        if len(self._seen) > SEEN_CACHE:
+            self._seen.popitem(last=False)
         return cursor.rowcount == 1
 
     def close(

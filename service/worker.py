@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -33,6 +34,7 @@ from service.metrics import Metrics
 from service.stream import EventStream, StreamEntry
 
 logger = logging.getLogger(__name__)
+DECISION_CACHE = 2048
 
 
 class EventApplier(Protocol):
@@ -102,6 +104,8 @@ class FeedbackWorker:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self._attempts: dict[str, int] = {}
+        # Decisions are immutable once logged; a search's events usually arrive together.
+        self._decisions: OrderedDict[str, Decision] = OrderedDict()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -110,6 +114,18 @@ class FeedbackWorker:
         self.stream.dead_letter(entry, reason)
         self.metrics.feedback_dead_letters.labels(reason_class).inc()
 
+    def _decision(self, search_id: str) -> Decision | None:
+        cached = self._decisions.get(search_id)
+        if cached is not None:
+            self._decisions.move_to_end(search_id)
+            return cached
+        decision = self.decisions.get(search_id)
+        if decision is not None:
+            self._decisions[search_id] = decision
+            if len(self._decisions) > DECISION_CACHE:
+                self._decisions.popitem(last=False)
+        return decision
+
     def _apply(self, entry: StreamEntry) -> bool:
         """Apply one entry; True when it is finished (applied or dead-lettered)."""
         try:
@@ -117,7 +133,7 @@ class FeedbackWorker:
         except (ValueError, ValidationError) as error:
             self._dead_letter(entry, "malformed", f"malformed entry: {error}")
             return True
-        decision = self.decisions.get(event.search_id)
+        decision = self._decision(event.search_id)
         if decision is None:
             self._dead_letter(
                 entry, "expired", f"decision of search {event.search_id} is gone (expired)"
