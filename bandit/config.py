@@ -78,7 +78,7 @@ class BanditConfig(BaseModel):
         "epsilon-exploration instead of the (untrained) model.",
     )
     cold_start_epsilon: float = Field(default=0.2, gt=0.0, lt=1.0)
-    learning_rate: float = Field(default=0.5, gt=0.0)
+    learning_rate: float = Field(default=0.1, gt=0.0)
     action_stats: bool = Field(
         default=True,
         description="Give each plan its strategies' recent hit rate for the query class and "
