@@ -10,6 +10,8 @@ Over the fixture catalog's data dir (built in a temp dir), for each design
   strength, query count, listener tastes read from the state store) plus the
   policy's choice — p50 / p99 / max in ms over ``--searches`` searches of
   the fixture's judged queries with random listeners and devices;
+  ``choose_cpu``: the same in CPU time of the calling thread, which other
+  processes on a busy machine do not inflate (the load average is printed);
 * ``learn_per_s``: rewards learned per second by the policy (``learn``), the
   learner's share of the worker's work per feedback-closed search.
 
@@ -83,12 +85,13 @@ def run(design: Design, data_dir: Path, searches: int, warm: int, seed: int) -> 
         policy.learn(choice, Outcome(success=hit, reward=float(hit) - 0.1, found_ranks={"bm25": 2}))
     learn_s = time.perf_counter() - start
 
-    timings = []
+    timings, cpu = [], []
     for _ in range(searches):
         query = rng.choice(queries)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         planner.choose(context(query))  # type: ignore[arg-type]
         timings.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.thread_time() - c0) * 1000)
     runtime.close()
     env.close()
     store.close()
@@ -97,6 +100,10 @@ def run(design: Design, data_dir: Path, searches: int, warm: int, seed: int) -> 
             "p50_ms": round(float(np.percentile(timings, 50)), 3),
             "p99_ms": round(float(np.percentile(timings, 99)), 3),
             "max_ms": round(max(timings), 3),
+        },
+        "choose_cpu": {
+            "p50_ms": round(float(np.percentile(cpu, 50)), 3),
+            "p99_ms": round(float(np.percentile(cpu, 99)), 3),
         },
         "learn_per_s": round(warm / learn_s, 1),
         "note": "learn_per_s includes a choose per reward",
@@ -116,7 +123,13 @@ def main() -> None:
             design.value: run(design, data_dir, args.searches, args.warm, args.seed)
             for design in (Design.JOINT, Design.SEMI)
         }
-    print(json.dumps({"searches": args.searches, "warm": args.warm, "designs": designs}, indent=2))
+    result = {
+        "searches": args.searches,
+        "warm": args.warm,
+        "load_average": os.getloadavg(),
+        "designs": designs,
+    }
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
