@@ -278,8 +278,26 @@ POLICIES: dict[str, PolicyFactory] = {
 """Policies by name; ``service`` pins nothing (the server's default or learned plan)."""
 
 
+def parse_static(name: str, env: PolicyEnvironment) -> StaticPolicy:
+    """``static:bm25=25,memory=25``: any fixed plan, named by its depths."""
+    try:
+        plan = {
+            strategy: int(depth)
+            for strategy, depth in (
+                part.split("=") for part in name.removeprefix("static:").split(",")
+            )
+        }
+    except ValueError as error:
+        raise PolicyError(
+            f"policy {name!r}: a static plan is written static:bm25=25,memory=25"
+        ) from error
+    return StaticPolicy(env, plan, name)
+
+
 def make_policy(name: str, env: PolicyEnvironment) -> Policy:
     """Build a policy by name; unknown names and unsupported strategies fail loudly."""
+    if name.startswith("static:"):
+        return parse_static(name, env)
     factory = POLICIES.get(name)
     if factory is None:
         raise PolicyError(f"unknown policy {name!r}; valid policies: {sorted(POLICIES)}")

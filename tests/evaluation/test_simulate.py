@@ -215,6 +215,12 @@ def test_static_policies_and_their_errors() -> None:
     assert make_policy("static-hybrid", four).choose(_request(rng)) == {"bm25": 50, "dense": 50}
     with pytest.raises(PolicyError, match="registers no strategy"):
         PolicyEnvironment(strategies=())
+    cheap = make_policy("static:bm25=25,memory=10", four)
+    assert cheap.choose(_request(rng)) == {"bm25": 25, "memory": 10}
+    with pytest.raises(PolicyError, match="written static:bm25=25,memory=25"):
+        make_policy("static:bm25", four)
+    with pytest.raises(PolicyError, match=r"needs strategies \['rerank'\]"):
+        make_policy("static:rerank=10", four)
 
 
 def test_uniform_random_stays_within_budget() -> None:
