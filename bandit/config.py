@@ -53,6 +53,11 @@ class BanditConfig(BaseModel):
     enabled: bool = Field(
         default=True, description="Choose plans with the bandit; false serves the default plan."
     )
+    learn: bool = Field(
+        default=True,
+        description="Learn from feedback; false serves the latest snapshot as it is (a frozen "
+        "policy, e.g. to measure a snapshot on-policy).",
+    )
     design: Design = Design.JOINT
     exploration: Exploration = Exploration.SQUARECB
     epsilon: float = Field(default=0.1, gt=0.0, lt=1.0, description="epsilon-greedy's epsilon.")

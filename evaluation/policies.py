@@ -126,6 +126,7 @@ BANDIT_VARIANTS: dict[str, dict[str, str]] = {
     "bandit-joint-epsilon": {"design": "joint", "exploration": "epsilon"},
     "bandit-semi-squarecb": {"design": "semi", "exploration": "squarecb"},
     "bandit-semi-epsilon": {"design": "semi", "exploration": "epsilon"},
+    "bandit-frozen": {"learn": "false"},
 }
 """Service-side bandit settings per policy name; ``bandit`` is the service's configured one."""
 

@@ -106,6 +106,16 @@ def settings_for(policy_name: str, data_dir: Path, seed: int) -> Settings:
     return base.model_copy(update={"bandit": BanditConfig.model_validate(config)})
 
 
+def install_snapshot(snapshot: Path, data_dir: Path) -> None:
+    """Make ``snapshot`` the latest policy snapshot of ``data_dir``."""
+    from bandit.snapshot import FileSnapshotStore, decode
+    from service.app_state import BANDIT_DIR
+
+    blob = snapshot.read_bytes()
+    meta, _ = decode(blob)
+    FileSnapshotStore(data_dir / BANDIT_DIR / "snapshots").publish(meta.version, blob)
+
+
 def _write_json(result: SimulationReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -174,6 +184,13 @@ def simulate_command(
             min=1,
             help="From this session on, listeners seek a new wave of head intents (the same "
             "change for every policy): how fast does each policy re-adapt?",
+        ),
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Serve this policy snapshot to the bandit policies from the start "
+            "(with bandit-frozen: measure it on-policy, as it is).",
         ),
     ] = None,
     keep_logs: Annotated[
@@ -246,6 +263,8 @@ def simulate_command(
                 work = Path(scratch) / "data"
                 shutil.copytree(pristine, work)
                 settings = settings_for(name, work, listeners)
+                if snapshot is not None and settings.bandit.enabled:
+                    install_snapshot(snapshot, work)
                 with TestClient(create_app(settings)) as client:
                     run = run_policy(
                         client,

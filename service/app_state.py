@@ -125,7 +125,7 @@ def open_bandit(
     memory = env.memory() if "memory" in pipeline.strategies else None
     planner = Planner(holder, state, memory, metrics, seed=config.seed)
     runtime = BanditRuntime(holder, planner, state)
-    if learns:
+    if learns and config.learn:
         learner = BanditLearner(holder, RewardLedger(directory / "ledger.sqlite"), metrics)
         learner.catch_up()
         runtime.learner = learner

@@ -183,3 +183,40 @@ def test_metrics_count_plans_and_rewards(client: TestClient) -> None:
     plans = [k for k in lines if k.startswith("ltrr_bandit_plans_total")]
     assert sum(float(lines[k]) for k in plans) == 16  # four strategies per decision
     assert float(lines["ltrr_bandit_policy_version"]) >= 1
+
+
+def test_a_frozen_policy_serves_its_snapshot_and_learns_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from evaluation.simulate_cli import install_snapshot, settings_for
+
+    with TestClient(create_app(bandit_settings(data_dir))) as teacher:
+        for _ in range(6):
+            body = search(teacher, "queen")
+            send(teacher, [event(body, "impression"), event(body, "click")])
+        settle(teacher)
+        runtime = services(teacher).bandit
+        assert runtime is not None
+        assert runtime.learner is not None
+        runtime.learner.publish()
+        version = runtime.holder.store.latest_version()
+        blob = runtime.holder.store.load(version)
+    assert blob is not None
+    snapshot = tmp_path / "policy.snap"
+    snapshot.write_bytes(blob)
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(data_dir, fresh, ignore=shutil.ignore_patterns("bandit"))
+    install_snapshot(snapshot, fresh)
+    settings = settings_for("bandit-frozen", fresh, seed=0)
+    assert settings.bandit.enabled
+    assert not settings.bandit.learn
+    with TestClient(create_app(settings)) as frozen:
+        runtime = services(frozen).bandit
+        assert runtime is not None
+        assert runtime.learner is None
+        body = search(frozen, "queen")
+        assert body["explain"]["bandit"]["policy_version"] == version
+        send(frozen, [event(body, "impression"), event(body, "click")])
+        services(frozen).worker.drain()
+        assert runtime.holder.policy.rewards_learned == 6
