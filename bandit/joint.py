@@ -82,7 +82,6 @@ class JointPolicy:
                 gamma_scale=config.gamma_scale,
                 gamma_exponent=config.gamma_exponent,
                 learning_rate=config.learning_rate,
-                seed=config.seed,
             ),
             model,
         )

@@ -58,7 +58,6 @@ class SemiBanditPolicy:
             gamma_scale=config.gamma_scale,
             gamma_exponent=config.gamma_exponent,
             learning_rate=config.learning_rate,
-            seed=config.seed,
         )
         models = models or {}
         self.learners = {s: AdfLearner(args, models.get(s)) for s in space.strategies}

@@ -31,8 +31,9 @@ def workspace_args(
     gamma_scale: float,
     gamma_exponent: float,
     learning_rate: float,
-    seed: int,
 ) -> list[str]:
+    """VW's options. Plans are sampled by ltrr, not by VW, so no VW seed is set (a model
+    keeps its own, and a different one given on reload would be refused)."""
     args = [
         "--cb_explore_adf",
         "--cb_type",
@@ -42,8 +43,6 @@ def workspace_args(
         "18",
         "--learning_rate",
         str(learning_rate),
-        "--random_seed",
-        str(seed),
     ]
     for letter in CONTEXT_NAMESPACES:
         args += ["-q", f"{letter}a"]
