@@ -194,6 +194,8 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         filters=body.filters,
         plan=plan.depths,
         plan_source=plan_source,
+        # A pinned or default plan is deterministic given the request: probability 1.
+        propensity=1.0 if choice is None else choice.propensity,
         candidates={
             name: [LoggedCandidate(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
             for name, run in result.runs.items()

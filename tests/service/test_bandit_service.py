@@ -93,6 +93,12 @@ def test_explain_shows_the_bandit_decision(client: TestClient) -> None:
     assert bandit["cold_start"] is True
     assert sum(explain["plan"].values()) <= 300
     assert "plan" in explain["stage_ms"]
+    logged = services(client).decisions.get(body["search_id"])
+    assert logged is not None
+    assert logged.plan_source == "bandit"
+    assert logged.propensity == bandit["propensity"]
+    assert logged.bandit is not None
+    assert logged.bandit.features == bandit["context"]
 
 
 def test_one_reward_per_search_however_many_events(client: TestClient) -> None:
