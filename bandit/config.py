@@ -14,6 +14,15 @@ class Design(StrEnum):
     """One decision per strategy (its depth), each learning from its own hit signal."""
 
 
+class Crossing(StrEnum):
+    FULL = "full"
+    """Every context namespace and the action namespace itself crossed with the plan's
+    features (``-q aa``: which strategies are called together)."""
+    LIGHT = "light"
+    """Context crossed with the plan's strategy/depth features only; strategy statistics
+    and pairs of called strategies as plain (uncrossed) features: faster to score."""
+
+
 class Exploration(StrEnum):
     EPSILON = "epsilon"
     SQUARECB = "squarecb"
@@ -84,6 +93,9 @@ class BanditConfig(BaseModel):
     )
     cold_start_epsilon: float = Field(default=0.2, gt=0.0, lt=1.0)
     learning_rate: float = Field(default=0.1, gt=0.0)
+    crossing: Crossing = Field(
+        default=Crossing.FULL, description="How the joint design crosses its features."
+    )
     action_stats: bool = Field(
         default=True,
         description="Give each plan its strategies' recent hit rate for the query class and "

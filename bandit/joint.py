@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bandit.config import BanditConfig
+from bandit.config import BanditConfig, Crossing
 from bandit.context import (
     Namespaces,
     SearchContext,
@@ -37,22 +37,32 @@ _LOG_MAX = math.log1p(100)
 
 
 def action_line(
-    space: PlanSpace, plan: Plan, stats: dict[str, dict[str, float]], *, with_stats: bool = True
+    space: PlanSpace,
+    plan: Plan,
+    stats: dict[str, dict[str, float]],
+    *,
+    with_stats: bool = True,
+    light: bool = False,
 ) -> str:
-    """The action namespace of one plan."""
+    """The action namespaces of one plan (``a``, and ``s`` for uncrossed features if light)."""
     parts = [f"|a total:{sum(plan) / space.budget:.4f} called_{sum(1 for d in plan if d)}"]
+    plain: list[str] = []
     for strategy, depth in zip(space.strategies, plan, strict=True):
         if depth == 0:
             parts.append(f"{strategy}_off")
             continue
-        part = f"{strategy} {strategy}_d{depth} {strategy}_logd:{math.log1p(depth) / _LOG_MAX:.4f}"
+        parts.append(
+            f"{strategy} {strategy}_d{depth} {strategy}_logd:{math.log1p(depth) / _LOG_MAX:.4f}"
+        )
         if with_stats:
             s = stats.get(strategy, {})
-            part += (
-                f" {strategy}_hit:{s.get('hit', 0.5):.4f}"
-                f" {strategy}_lat:{s.get('lat', 10.0) / 50.0:.4f}"
-            )
-        parts.append(part)
+            hit, lat = s.get("hit", 0.5), s.get("lat", 10.0) / 50.0
+            (plain if light else parts).append(f"{strategy}_hit:{hit:.4f} {strategy}_lat:{lat:.4f}")
+    if light:
+        called = [s for s, d in zip(space.strategies, plan, strict=True) if d]
+        plain += [f"pair_{a}_{b}" for i, a in enumerate(called) for b in called[i + 1 :]]
+        if plain:
+            parts.append("|s " + " ".join(plain))
     return " ".join(parts)
 
 
@@ -82,6 +92,7 @@ class JointPolicy:
                 gamma_scale=config.gamma_scale,
                 gamma_exponent=config.gamma_exponent,
                 learning_rate=config.learning_rate,
+                self_cross=config.crossing is Crossing.FULL,
             ),
             model,
         )
@@ -112,7 +123,13 @@ class JointPolicy:
         cached = self._action_cache.get(key)
         if cached is None:
             lines = [
-                action_line(self.space, plan, stats, with_stats=self.config.action_stats)
+                action_line(
+                    self.space,
+                    plan,
+                    stats,
+                    with_stats=self.config.action_stats,
+                    light=self.config.crossing is Crossing.LIGHT,
+                )
                 for plan in self.plans
             ]
             cached = (lines, self.learner.parse_actions(lines))

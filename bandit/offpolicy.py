@@ -95,6 +95,8 @@ def parse_target(spec: str, space: PlanSpace, config: BanditConfig) -> TargetPol
         meta, _ = decode(blob)
         settings = config.model_dump()
         settings.update(design=meta.design, exploration=meta.exploration)
+        if meta.feature_spec.endswith("-light"):
+            settings["crossing"] = "light"
         for part in filter(None, overrides.split(",")):
             key, _, value = part.partition("=")
             settings[key] = value

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bandit.config import BanditConfig, Design
+from bandit.config import BanditConfig, Crossing, Design
 from bandit.joint import JointPolicy
 from bandit.plans import PlanSpace
 from bandit.policy import Policy
@@ -24,7 +24,15 @@ from bandit.semibandit import SemiBanditPolicy
 from bandit.stats import StrategyStats
 
 FEATURE_SPEC = "plan-context-v1"
-"""Bumped whenever context or action features change meaning; older snapshots are refused."""
+"""Bumped whenever context or action features change meaning; older snapshots are refused.
+The joint design's crossing is appended (``plan-context-v1-light``) when not ``full``."""
+
+
+def feature_spec(config: BanditConfig) -> str:
+    if config.design is Design.JOINT and config.crossing is not Crossing.FULL:
+        return f"{FEATURE_SPEC}-{config.crossing.value}"
+    return FEATURE_SPEC
+
 
 KEEP = 5
 
@@ -59,7 +67,7 @@ def encode(policy: Policy, config: BanditConfig, space: PlanSpace, ledger_seq: i
         ladder=list(space.ladder),
         budget=space.budget,
         default=list(space.default),
-        feature_spec=FEATURE_SPEC,
+        feature_spec=feature_spec(config),
         rewards_learned=policy.rewards_learned,
         ledger_seq=ledger_seq,
         hits=dict(policy.stats.hits),
@@ -100,7 +108,7 @@ def load_policy(blob: bytes, space: PlanSpace, config: BanditConfig) -> tuple[Po
         "ladder": list(space.ladder),
         "budget": space.budget,
         "default": list(space.default),
-        "feature_spec": FEATURE_SPEC,
+        "feature_spec": feature_spec(config),
     }
     differing = {k: (getattr(meta, k), v) for k, v in expected.items() if getattr(meta, k) != v}
     if differing:

@@ -31,6 +31,7 @@ def workspace_args(
     gamma_scale: float,
     gamma_exponent: float,
     learning_rate: float,
+    self_cross: bool = True,
 ) -> list[str]:
     """VW's options. Plans are sampled by ltrr, not by VW, so no VW seed is set (a model
     keeps its own, and a different one given on reload would be refused)."""
@@ -46,8 +47,9 @@ def workspace_args(
     ]
     for letter in CONTEXT_NAMESPACES:
         args += ["-q", f"{letter}a"]
-    # Pairs of action features: which strategies a plan calls together (redundancy).
-    args += ["-q", "aa"]
+    if self_cross:
+        # Pairs of action features: which strategies a plan calls together (redundancy).
+        args += ["-q", "aa"]
     if exploration is Exploration.EPSILON:
         args += ["--epsilon", str(epsilon)]
     else:

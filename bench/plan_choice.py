@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bandit.config import BanditConfig, Design
+from bandit.config import BanditConfig, Crossing, Design
 from bandit.policy import Outcome
 from catalog.store import EntityStore
 from service.app_state import open_bandit
@@ -52,8 +52,10 @@ def fixture_queries() -> list[str]:
     return [line.split("\t", 1)[1] for line in lines if "\t" in line]
 
 
-def run(design: Design, data_dir: Path, searches: int, warm: int, seed: int) -> dict[str, object]:
-    config = BanditConfig(design=design, cold_start_rewards=0, seed=seed)
+def run(
+    design: Design, data_dir: Path, searches: int, warm: int, seed: int, crossing: Crossing
+) -> dict[str, object]:
+    config = BanditConfig(design=design, cold_start_rewards=0, seed=seed, crossing=crossing)
     settings = Settings(data_dir=data_dir, bandit=config)
     store = EntityStore(data_dir / STORE_FILE)
     env = StrategyEnv(settings, store)
@@ -115,17 +117,23 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=3000)
     parser.add_argument("--warm", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--crossing", choices=[c.value for c in Crossing], default=Crossing.FULL.value
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ltrr-bench-plan-") as tmp:
         data_dir = Path(tmp) / "data"
         index_catalog(FIXTURE, data_dir, Settings(data_dir=data_dir), strict=True)
         designs = {
-            design.value: run(design, data_dir, args.searches, args.warm, args.seed)
+            design.value: run(
+                design, data_dir, args.searches, args.warm, args.seed, Crossing(args.crossing)
+            )
             for design in (Design.JOINT, Design.SEMI)
         }
     result = {
         "searches": args.searches,
         "warm": args.warm,
+        "crossing": args.crossing,
         "load_average": os.getloadavg(),
         "designs": designs,
     }

@@ -30,6 +30,12 @@ def space(budget: int = BUDGET) -> PlanSpace:
     return PlanSpace(STRATEGIES, [0, 10, 25, 50, 100], budget, DEFAULT)
 
 
+def design_config(design: Design | str, exploration: Exploration) -> BanditConfig:
+    if design == "joint-light":
+        return config(design=Design.JOINT, exploration=exploration, crossing="light")
+    return config(design=design, exploration=exploration)
+
+
 def config(**overrides: object) -> BanditConfig:
     base: dict[str, object] = {"cold_start_rewards": 0, "snapshot_every": 10_000}
     base.update(overrides)
@@ -38,6 +44,7 @@ def config(**overrides: object) -> BanditConfig:
 
 DESIGNS = [
     (Design.JOINT, Exploration.EPSILON),
+    ("joint-light", Exploration.SQUARECB),
     (Design.JOINT, Exploration.SQUARECB),
     (Design.SEMI, Exploration.EPSILON),
     (Design.SEMI, Exploration.SQUARECB),
@@ -78,11 +85,11 @@ def test_plan_space_clips_and_curates() -> None:
 
 
 @pytest.fixture(scope="module")
-def trained() -> dict[tuple[Design, Exploration], Policy]:
+def trained() -> dict[tuple[Design | str, Exploration], Policy]:
     """Each design after a few hundred rewards of a two-context problem."""
     out = {}
     for design, exploration in DESIGNS:
-        policy = new_policy(space(), config(design=design, exploration=exploration))
+        policy = new_policy(space(), design_config(design, exploration))
         teach(policy, rounds=300, seed=1)
         out[(design, exploration)] = policy
     return out
@@ -139,7 +146,7 @@ def test_floor_keeps_every_plan_and_strategy_possible(
 ) -> None:
     policy = trained[(design, exploration)]
     context = SearchContext(query="bohemian rhapsody", query_count=30)
-    if design is Design.JOINT:
+    if design in (Design.JOINT, "joint-light"):
         from bandit.context import context_features
         from bandit.joint import JointPolicy
 
@@ -181,7 +188,7 @@ def test_save_and_reload_give_an_identical_pmf(
     tmp_path: object,
 ) -> None:
     policy = trained[(design, exploration)]
-    cfg = config(design=design, exploration=exploration)
+    cfg = design_config(design, exploration)
     blob = encode(policy, cfg, space(), ledger_seq=42)
     reloaded, seq = load_policy(blob, space(), cfg)
     assert seq == 42
