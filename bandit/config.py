@@ -46,6 +46,12 @@ class RewardConfig(BaseModel):
     latency_cost_per_s: float = Field(
         default=0.5, ge=0.0, description="μ: cost per second of retrieval latency."
     )
+
+    def reward(self, success: bool, drawn: int, budget: int, latency_ms: float) -> float:
+        """success - λ·drawn/budget - μ·retrieval seconds: what a search earned."""
+        cost = self.candidate_cost * drawn / budget + self.latency_cost_per_s * latency_ms / 1000.0
+        return (1.0 if success else 0.0) - cost
+
     window_s: float = Field(
         default=300.0,
         gt=0.0,

@@ -86,15 +86,7 @@ class JointPolicy:
         self.plans = space.joint_plans()
         self._index = {plan: i for i, plan in enumerate(self.plans)}
         self.learner = AdfLearner(
-            workspace_args(
-                config.exploration,
-                epsilon=config.epsilon,
-                gamma_scale=config.gamma_scale,
-                gamma_exponent=config.gamma_exponent,
-                learning_rate=config.learning_rate,
-                self_cross=config.crossing is Crossing.FULL,
-            ),
-            model,
+            workspace_args(config, self_cross=config.crossing is Crossing.FULL), model
         )
         self.stats = stats or StrategyStats()
         self._rewards = rewards_learned

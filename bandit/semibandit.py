@@ -52,13 +52,7 @@ class SemiBanditPolicy:
         self.space = space
         self.config = config
         self.ladder = space.ladder
-        args = workspace_args(
-            config.exploration,
-            epsilon=config.epsilon,
-            gamma_scale=config.gamma_scale,
-            gamma_exponent=config.gamma_exponent,
-            learning_rate=config.learning_rate,
-        )
+        args = workspace_args(config)
         models = models or {}
         self.learners = {s: AdfLearner(args, models.get(s)) for s in space.strategies}
         self.stats = stats or StrategyStats()
@@ -153,11 +147,9 @@ class SemiBanditPolicy:
         )
 
     def _strategy_reward(self, depth: int, hit: bool, latency_ms: float) -> float:
-        reward = self.config.reward
-        cost = reward.candidate_cost * depth / self.space.budget
-        if depth:
-            cost += reward.latency_cost_per_s * latency_ms / 1000.0
-        return (1.0 if hit else 0.0) - cost
+        return self.config.reward.reward(
+            hit, depth, self.space.budget, latency_ms if depth else 0.0
+        )
 
     def learn(self, choice: PlanChoice, outcome: Outcome) -> None:
         shared = vw_namespaces(choice.features)

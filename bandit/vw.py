@@ -16,7 +16,7 @@ from typing import cast
 import numpy as np
 import vowpal_wabbit_next as vw
 
-from bandit.config import Exploration
+from bandit.config import BanditConfig, Exploration
 
 CONTEXT_NAMESPACES = "qumftdg"
 """Shared namespaces (see :mod:`bandit.context`), each crossed with the action namespace ``a``."""
@@ -24,15 +24,7 @@ CONTEXT_NAMESPACES = "qumftdg"
 logging.getLogger("vowpal_wabbit_next.log").setLevel(logging.ERROR)
 
 
-def workspace_args(
-    exploration: Exploration,
-    *,
-    epsilon: float,
-    gamma_scale: float,
-    gamma_exponent: float,
-    learning_rate: float,
-    self_cross: bool = True,
-) -> list[str]:
+def workspace_args(config: BanditConfig, *, self_cross: bool = True) -> list[str]:
     """VW's options. Plans are sampled by ltrr, not by VW, so no VW seed is set (a model
     keeps its own, and a different one given on reload would be refused)."""
     args = [
@@ -43,22 +35,22 @@ def workspace_args(
         "-b",
         "18",
         "--learning_rate",
-        str(learning_rate),
+        str(config.learning_rate),
     ]
     for letter in CONTEXT_NAMESPACES:
         args += ["-q", f"{letter}a"]
     if self_cross:
         # Pairs of action features: which strategies a plan calls together (redundancy).
         args += ["-q", "aa"]
-    if exploration is Exploration.EPSILON:
-        args += ["--epsilon", str(epsilon)]
+    if config.exploration is Exploration.EPSILON:
+        args += ["--epsilon", str(config.epsilon)]
     else:
         args += [
             "--squarecb",
             "--gamma_scale",
-            str(gamma_scale),
+            str(config.gamma_scale),
             "--gamma_exponent",
-            str(gamma_exponent),
+            str(config.gamma_exponent),
         ]
     return args
 

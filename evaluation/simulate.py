@@ -214,11 +214,7 @@ BUDGET = PipelineConfig().candidate_budget
 def plan_reward(record: SessionRecord) -> float:
     """The reward the bandit learns from, computed the same way for every policy."""
     drawn = sum(record.drawn.values()) if record.drawn else record.total_candidates
-    return (
-        (1.0 if record.engaged else 0.0)
-        - REWARD.candidate_cost * drawn / BUDGET
-        - REWARD.latency_cost_per_s * record.retrieval_ms / 1000.0
-    )
+    return REWARD.reward(record.engaged, drawn, BUDGET, record.retrieval_ms)
 
 
 def is_head_misspelled(record: SessionRecord) -> bool:

@@ -251,13 +251,8 @@ class BanditApplier:
         return event.type is not EventType.PLAY or (event.play_ms or 0) >= reward.min_play_ms
 
     def _reward(self, success: bool, decision: Decision) -> float:
-        reward = self.config.reward
         drawn = sum(len(run) for run in decision.candidates.values())
-        return (
-            (1.0 if success else 0.0)
-            - reward.candidate_cost * drawn / self.budget
-            - reward.latency_cost_per_s * decision.retrieval_ms / 1000.0
-        )
+        return self.config.reward.reward(success, drawn, self.budget, decision.retrieval_ms)
 
     def apply(self, event: FeedbackEvent, decision: Decision) -> None:
         choice = decision.bandit
@@ -307,14 +302,16 @@ class BanditApplier:
         for search_id, served_at, choice, drawn, latency_ms in self.ledger.expired(
             now - reward.window_s
         ):
-            cost = reward.candidate_cost * drawn / self.budget
-            cost += reward.latency_cost_per_s * latency_ms / 1000.0
             self.ledger.close(
                 search_id,
                 at=now,
                 served_at=served_at,
                 choice=choice,
-                outcome=Outcome(success=False, reward=-cost, latency_ms=latency_ms),
+                outcome=Outcome(
+                    success=False,
+                    reward=reward.reward(False, drawn, self.budget, latency_ms),
+                    latency_ms=latency_ms,
+                ),
                 reason="window",
             )
         self.learner.catch_up()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -47,6 +48,20 @@ def client(settings: Settings) -> Iterator[TestClient]:
     """The app over the fixture data dir, started once for the session."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    """Poll ``base``/readyz until a served process answers 200; fail if it exits first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"ltrr serve did not become ready (exit {process.poll()})")
+        time.sleep(0.2)
 
 
 def _free_port() -> int:

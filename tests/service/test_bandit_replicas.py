@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import wait_ready
+
 pytestmark = pytest.mark.integration
 
 
@@ -24,19 +26,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"ltrr serve did not become ready (exit {process.poll()})")
-        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -77,7 +66,7 @@ def cluster(fixture_data_dir: Path, tmp_path: Path, redis_url: str) -> Iterator[
             )
         )
         for base, process in zip(bases, processes, strict=False):
-            _wait_ready(base, process)
+            wait_ready(base, process)
         yield bases[0], bases[1]
     finally:
         for process in processes:

@@ -6,12 +6,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -33,17 +34,8 @@ def server(fixture_data_dir: Path) -> Iterator[str]:
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ltrr serve did not become ready (exit {process.poll()})")
-            time.sleep(0.2)
+        wait_ready(base, process)
         yield base
     finally:
         process.terminate()
