@@ -189,6 +189,9 @@ def simulate_command(
     snapshot: Annotated[
         Path | None,
         typer.Option(
+            exists=True,
+            dir_okay=False,
+            readable=True,
             help="Serve this policy snapshot to the bandit policies from the start "
             "(with bandit-frozen: measure it on-policy, as it is).",
         ),
