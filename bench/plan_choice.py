@@ -37,7 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bandit.config import BanditConfig, Crossing, Design
 from bandit.policy import Outcome
 from catalog.store import EntityStore
-from service.app_state import open_bandit
+from service.app_state import open_bandit, open_listener_state
 from service.indexing import index_catalog
 from service.metrics import Metrics
 from service.settings import Settings
@@ -59,7 +59,9 @@ def run(
     settings = Settings(data_dir=data_dir, bandit=config)
     store = EntityStore(data_dir / STORE_FILE)
     env = StrategyEnv(settings, store)
-    runtime = open_bandit(settings, env, store, Metrics(), learns=False)
+    runtime = open_bandit(
+        settings, env, store, Metrics(), open_listener_state(settings), learns=False
+    )
     assert runtime is not None
     planner, policy = runtime.planner, runtime.holder.policy
     understanding = env.understanding()

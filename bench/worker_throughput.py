@@ -71,7 +71,12 @@ def main() -> None:
             services = app.state.services
             # What `ltrr worker` runs: the feedback worker with the bandit's learner.
             learning = open_bandit(
-                settings, services.env, services.store, services.metrics, learns=True
+                settings,
+                services.env,
+                services.store,
+                services.metrics,
+                services.listener_state,
+                learns=True,
             )
             assert learning is not None
             assert learning.applier is not None

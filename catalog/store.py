@@ -65,6 +65,9 @@ class EntityStore:
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._writes = 0
+        self._version_lock = threading.Lock()
+        self._version_conn: sqlite3.Connection | None = None
         try:
             self._create_schema(self._conn())
         except sqlite3.DatabaseError as exc:
@@ -139,7 +142,25 @@ class EntityStore:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+            self._writes += 1
             return given, conn.total_changes - before
+
+    def change_token(self) -> tuple[int, int]:
+        """A value that changes whenever any connection, in any process, commits a change.
+
+        SQLite's ``PRAGMA data_version`` on one dedicated connection moves when another
+        connection commits; this store's own writes are counted beside it. Caches of
+        entities compare tokens to know when to drop what they hold.
+        """
+        with self._version_lock:
+            if self._version_conn is None:
+                with self._registry_lock:
+                    if self._closed:
+                        raise StoreError(f"{self.path}: entity store is closed")
+                    self._version_conn = self._connect()
+                    self._connections.append(self._version_conn)
+            (version,) = self._version_conn.execute("PRAGMA data_version").fetchone()
+        return int(version), self._writes
 
     def upsert(self, entities: Iterable[Entity]) -> int:
         """Insert or replace entities by id; returns how many were given.

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.app_state import build_services
 from service.metrics import Metrics
-from service.routes import entities, feedback, health, search
+from service.routes import admin, entities, feedback, health, search
 from service.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -112,4 +112,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(entities.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     return app

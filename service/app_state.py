@@ -14,13 +14,17 @@ from bandit.ledger import RewardLedger
 from bandit.plans import PlanSpace
 from bandit.snapshot import FileSnapshotStore, RedisSnapshotStore, SnapshotStore
 from bandit.state import ListenerState, RedisListenerState, SqliteListenerState
+from catalog.cache import EntityCache
 from catalog.store import EntityStore
+from ranker.feature_spec import FeatureSpec
+from ranker.registry import ModelRegistry, open_registry
 from service.decisions import DecisionLog, RedisDecisionLog, SqliteDecisionLog
 from service.feedback import FeedbackIngestor
 from service.learning_log import LearningLog
 from service.metrics import Metrics
 from service.pipeline import RetrievalPlan, SearchPipeline
 from service.planning import BanditApplier, BanditLearner, Planner, PolicyHolder
+from service.ranking import RankerHolder, RankStage
 from service.settings import Settings
 from service.signing import SearchIdSigner
 from service.strategies import STORE_FILE, StrategyEnv, build_retrievers
@@ -48,12 +52,18 @@ class Services:
     worker: FeedbackWorker
     learning_log: LearningLog
     env: StrategyEnv
+    entities: EntityCache
+    listener_state: ListenerState
+    ranking: RankStage
+    registry: ModelRegistry
     bandit: BanditRuntime | None = None
 
     def close(self) -> None:
         self.worker.stop()
+        self.ranking.holder.stop()
         if self.bandit is not None:
             self.bandit.close()
+        self.listener_state.close()
         self.pipeline.close()
         self.env.close()
         self.store.close()
@@ -81,12 +91,12 @@ class BanditRuntime:
     applier: BanditApplier | None = None
 
     def close(self) -> None:
+        """Stop the bandit's threads and flush its learner (the listener state is not its own)."""
         self.planner.stop()
         if self.learner is not None:
             if self.learner.pending:
                 self.learner.publish()
             self.learner.ledger.close_db()
-        self.state.close()
 
 
 def open_bandit(
@@ -94,6 +104,7 @@ def open_bandit(
     env: StrategyEnv,
     store: EntityStore,
     metrics: Metrics,
+    state: ListenerState,
     *,
     learns: bool,
 ) -> BanditRuntime | None:
@@ -112,15 +123,11 @@ def open_bandit(
         pipeline.strategies, config.ladder, pipeline.candidate_budget, pipeline.default_plan
     )
     snapshots: SnapshotStore
-    state: ListenerState
     directory = settings.data_dir / BANDIT_DIR
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url)
-        snapshots = RedisSnapshotStore(client)
-        state = RedisListenerState(client)
+        snapshots = RedisSnapshotStore(redis.Redis.from_url(settings.redis_url))
     else:
         snapshots = FileSnapshotStore(directory / "snapshots")
-        state = SqliteListenerState(directory / "state.sqlite")
     holder = PolicyHolder(space, config, snapshots, metrics)
     memory = env.memory() if "memory" in pipeline.strategies else None
     planner = Planner(holder, state, memory, metrics, seed=config.seed)
@@ -133,6 +140,27 @@ def open_bandit(
     else:
         planner.start_refresh()
     return runtime
+
+
+def open_listener_state(settings: Settings) -> ListenerState:
+    """Query counts and listener tastes: in Redis when ``REDIS_URL`` is set, else the data dir."""
+    if settings.redis_url:
+        return RedisListenerState(redis.Redis.from_url(settings.redis_url))
+    return SqliteListenerState(settings.data_dir / BANDIT_DIR / "state.sqlite")
+
+
+def open_ranking(
+    settings: Settings, env: StrategyEnv, entities: EntityCache, metrics: Metrics
+) -> tuple[RankStage, ModelRegistry]:
+    """The ranking stage, following the registry's active model (polled in the background)."""
+    registry = open_registry(settings.data_dir, settings.redis_url)
+    spec = FeatureSpec.for_strategies(settings.pipeline.strategies)
+    holder = RankerHolder(registry, spec, metrics)
+    holder.refresh()
+    holder.start_refresh(settings.ranker.refresh_s)
+    memory = env.memory().store if "memory" in settings.pipeline.strategies else None
+    stage = RankStage(holder, entities, memory, settings.ranker, metrics)
+    return stage, registry
 
 
 def open_feedback_path(settings: Settings) -> FeedbackPath:
@@ -197,7 +225,10 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
     signer = SearchIdSigner(settings.signing_secret)
     path = open_feedback_path(settings)
     in_process = settings.feedback.in_process_worker
-    bandit = open_bandit(settings, env, store, metrics, learns=in_process)
+    state = open_listener_state(settings)
+    bandit = open_bandit(settings, env, store, metrics, state, learns=in_process)
+    entities = EntityCache(store)
+    ranking, registry = open_ranking(settings, env, entities, metrics)
     appliers = memory_appliers(settings, env)
     if bandit is not None and bandit.applier is not None:
         appliers.append(bandit.applier)
@@ -216,6 +247,10 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
         worker=worker,
         learning_log=path.learning_log,
         env=env,
+        entities=entities,
+        listener_state=state,
+        ranking=ranking,
+        registry=registry,
         bandit=bandit,
     )
 
@@ -233,7 +268,7 @@ def build_feedback_worker(settings: Settings, metrics: Metrics) -> FeedbackWorke
     env = StrategyEnv(settings, store)
     path = open_feedback_path(settings)
     appliers = memory_appliers(settings, env)
-    bandit = open_bandit(settings, env, store, metrics, learns=True)
+    bandit = open_bandit(settings, env, store, metrics, open_listener_state(settings), learns=True)
     if bandit is not None and bandit.applier is not None:
         appliers.append(bandit.applier)
     return build_worker(settings, path, metrics, appliers=appliers)

@@ -208,6 +208,10 @@ from evaluation.ope_cli import ope_command  # noqa: E402
 
 app.command("ope")(ope_command)
 
+from ranker.cli import ranker_app  # noqa: E402
+
+app.add_typer(ranker_app, name="ranker")
+
 
 if __name__ == "__main__":
     app()

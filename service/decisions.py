@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from bandit.policy import PlanChoice
+from ranker.interventions import Swap
 from retrievers.base import SearchFilters
 from service.sqlite_local import ThreadLocalSqlite
 
@@ -49,7 +50,24 @@ class Decision(BaseModel):
     candidates: dict[str, list[LoggedCandidate]] = Field(default_factory=dict)
     failed_strategies: dict[str, str] = Field(default_factory=dict)
     shown: list[str] = Field(default_factory=list, description="Entity ids in shown order.")
-    ranker: str = "rrf"
+    ranker: str = Field(default="rrf", description="Model version that ordered the union, or rrf.")
+    ranker_fallback: str | None = Field(
+        default=None, description="Why RRF ordered the union although a model was active."
+    )
+    features: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "Ranking features as served (ranker.feature_log form): the shown candidates in "
+            "shown order, then a random sample of unshown ones; `shown` counts the former."
+        ),
+    )
+    swap: Swap | None = Field(
+        default=None,
+        description=(
+            "The randomized swap applied to the shown order, for estimating position bias; "
+            "None when the order was served as ranked."
+        ),
+    )
     retrieval_ms: float = Field(default=0.0, ge=0.0, description="Fan-out time of the plan.")
     bandit: PlanChoice | None = Field(
         default=None, description="The bandit's decision, when it chose the plan."

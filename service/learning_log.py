@@ -6,6 +6,9 @@ Every applied feedback event becomes
   position, which strategies had found the entity and at which rank — that the
   ranker trains from (labels are derived from the event types per search and
   entity at training time, see ``docs/feedback.md``);
+* once per search, its **served features** — the ranking features of the shown
+  candidates (and a sample of unshown ones) exactly as the search computed them —
+  that training rows are joined with (``ranker.logged``);
 * for engagement events, one **strategy outcome** per strategy of the plan: was
   the engaged entity among that strategy's candidates, at which rank, with
   which depth drawn — the reward signal of the retrieval bandit.
@@ -17,6 +20,7 @@ acknowledgement) changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -37,6 +41,10 @@ class StrategyOutcome:
     depth: int
     found: bool
     rank: int | None
+
+
+def _swap_json(decision: Decision) -> str | None:
+    return None if decision.swap is None else json.dumps(dataclasses.asdict(decision.swap))
 
 
 class LearningLog:
@@ -68,6 +76,14 @@ class LearningLog:
                 found_by TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS training_rows_search ON training_rows(search_id);
+            CREATE TABLE IF NOT EXISTS search_features (
+                search_id TEXT PRIMARY KEY,
+                searched_at REAL NOT NULL,
+                ranker TEXT NOT NULL,
+                shown TEXT NOT NULL,
+                features TEXT NOT NULL,
+                swap TEXT
+            );
             CREATE TABLE IF NOT EXISTS strategy_outcomes (
                 event_id TEXT NOT NULL,
                 strategy TEXT NOT NULL,
@@ -123,6 +139,20 @@ class LearningLog:
                     json.dumps({k: v for k, v in found_by.items() if v is not None}),
                 ),
             )
+            if decision.features is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO search_features VALUES (?,?,?,?,?,?)",
+                    (
+                        decision.search_id,
+                        decision.created_at,
+                        decision.ranker,
+                        json.dumps(decision.shown),
+                        json.dumps(decision.features, separators=(",", ":")),
+                        None
+                        if decision.swap is None
+                        else json.dumps(dataclasses.asdict(decision.swap)),
+                    ),
+                )
             if event.type in ENGAGEMENTS:
                 conn.executemany(
                     "INSERT INTO strategy_outcomes VALUES (?,?,?,?,?,?,?)",

@@ -147,3 +147,31 @@ class Metrics:
             buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 600, 1800),
             registry=r,
         )
+        self.ranker_searches = Counter(
+            "ltrr_ranker_searches",
+            "Searches by what ordered their union: `model` (the active ranker) or `rrf`.",
+            ["ranker"],
+            registry=r,
+        )
+        self.ranker_fallbacks = Counter(
+            "ltrr_ranker_fallbacks",
+            "Searches that fell back to RRF although a model was active, by reason.",
+            ["reason"],
+            registry=r,
+        )
+        self.ranker_reloads = Counter(
+            "ltrr_ranker_reloads",
+            "Changes of the active ranker model seen by this process, by outcome.",
+            ["outcome"],
+            registry=r,
+        )
+        self.ranker_active = Gauge(
+            "ltrr_ranker_active",
+            "1 while a ranker model serves in this process, 0 while RRF orders the union.",
+            registry=r,
+        )
+        self.ranker_swaps = Counter(
+            "ltrr_ranker_swaps",
+            "Searches whose shown order was randomized by a swap (position-bias estimation).",
+            registry=r,
+        )

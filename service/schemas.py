@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from catalog.model import Entity
+from ranker.interventions import Swap
 from retrievers.base import SearchFilters
 from retrievers.query_parse import QueryParse
 
@@ -44,6 +45,15 @@ class SearchRequest(BaseModel):
             "tests; unknown strategies and plans over the candidate budget are rejected."
         ),
         examples=[{"bm25": 50, "dense": 25}],
+    )
+    ranker: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description=(
+            "Pin what orders the union for this search: `rrf`, or a registered model version "
+            "(A/B tests, offline comparison); unknown versions are rejected."
+        ),
     )
 
     @field_validator("query")
@@ -91,7 +101,20 @@ class Explanation(BaseModel):
     plan: dict[str, int]
     plan_source: str = Field(description="`bandit`, `pinned` (from the request) or `default`.")
     bandit: BanditExplanation | None = None
-    ranker: str
+    ranker: str = Field(description="Model version that ordered the union, or `rrf`.")
+    ranker_fallback: str | None = Field(
+        default=None, description="Why RRF ordered the union although a model was active."
+    )
+    ranker_scores: dict[str, float] | None = Field(
+        default=None, description="Each result's ranker score, by entity id."
+    )
+    swap: Swap | None = Field(
+        default=None, description="The randomized swap applied to the shown order, if any."
+    )
+    ranker_contributions: dict[str, list[tuple[str, float]]] | None = Field(
+        default=None,
+        description="Each result's features that moved its ranker score most (TreeSHAP).",
+    )
     candidates: dict[str, list[CandidateOut]]
     failed_strategies: dict[str, str]
     stage_ms: dict[str, float]

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bandit.config import BanditConfig
+from ranker.config import RankerConfig
 from retrievers.bm25 import Bm25Config
 from retrievers.dense import DenseConfig
 from retrievers.memory_base import MemoryConfig
@@ -114,6 +115,14 @@ class Settings(BaseSettings):
 
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     bandit: BanditConfig = Field(default_factory=BanditConfig)
+    ranker: RankerConfig = Field(default_factory=RankerConfig)
+    admin_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description=(
+            "Bearer token of the /admin endpoints (ranker models); unset, they answer 403."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

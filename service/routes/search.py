@@ -5,17 +5,24 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from bandit.policy import PlanChoice
 from catalog.model import EntityType
+from ranker.feature_spec import FeatureSpecMismatch
+from ranker.interventions import Swap, maybe_swap
+from ranker.registry import UnknownModelVersion
+from ranker.serving import Ranker
 from retrievers.base import RetrievalQuery, SearchFilters
+from retrievers.normalize import normalize_query
 from service.app_state import Services
 from service.decisions import Decision, LoggedCandidate
 from service.deps import ServicesDep
-from service.pipeline import RetrievalPlan
+from service.pipeline import PipelineResult, RetrievalPlan
+from service.ranking import Listener, RankOutcome, search_seed
 from service.schemas import (
     MAX_QUERY_CHARS,
     BanditExplanation,
@@ -118,7 +125,7 @@ def _plan_for(body: SearchRequest, services: Services) -> tuple[RetrievalPlan, s
 
 def _bandit_plan(
     body: SearchRequest, services: Services, query: RetrievalQuery, stage_ms: dict[str, float]
-) -> tuple[RetrievalPlan, PlanChoice]:
+) -> tuple[RetrievalPlan, PlanChoice, Listener]:
     """The bandit's plan for this search (runs in a worker thread: it reads state stores)."""
     assert services.bandit is not None
     start = time.perf_counter()
@@ -135,7 +142,52 @@ def _bandit_plan(
     plan_s = time.perf_counter() - start
     services.metrics.stage_latency.labels("plan").observe(plan_s)
     stage_ms["plan"] = plan_s * 1000
-    return RetrievalPlan(depths=choice.plan), choice
+    listener = Listener(query_count=context.query_count, tastes=dict(context.tastes))
+    return RetrievalPlan(depths=choice.plan), choice, listener
+
+
+def _listener(body: SearchRequest, services: Services) -> Listener:
+    """Query frequency and the listener's tastes, when the bandit did not read them already."""
+    key = normalize_query(body.query)
+    state = services.listener_state
+    return Listener(
+        query_count=state.count_query(key) if key else 0,
+        tastes=dict(state.tastes(body.user_id)) if body.user_id else {},
+    )
+
+
+def _rank(
+    body: SearchRequest,
+    services: Services,
+    query: RetrievalQuery,
+    result: PipelineResult,
+    listener: Listener | None,
+) -> RankOutcome:
+    """The ranking stage (in a worker thread: it reads the catalog, memory and state)."""
+    start = time.perf_counter()
+    stage = services.ranking
+    if listener is None:
+        listener = _listener(body, services)
+    pinned: Ranker | None = None
+    if body.ranker is not None and body.ranker != "rrf":
+        try:
+            pinned = stage.holder.get(body.ranker)
+        except (UnknownModelVersion, FeatureSpecMismatch) as error:
+            raise HTTPException(status_code=422, detail=f"ranker: {error}") from error
+    outcome = stage.rank(
+        query,
+        result,
+        model=pinned if body.ranker is not None else stage.active(),
+        listener=listener,
+        locale=body.context.locale,
+        device=body.context.device,
+        when=body.context.timestamp,
+        size=body.size,
+    )
+    rank_s = time.perf_counter() - start
+    services.metrics.stage_latency.labels("rank").observe(rank_s)
+    result.stage_ms["rank"] = rank_s * 1000
+    return outcome
 
 
 def _explain_choice(choice: PlanChoice) -> BanditExplanation:
@@ -154,23 +206,40 @@ def _explain_choice(choice: PlanChoice) -> BanditExplanation:
 
 
 async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
-    """Understand → plan → retrieve → fuse → hydrate → log; the shared path of both routes."""
+    """Understand → plan → retrieve → fuse → rank → hydrate → log; both routes' shared path."""
     start = time.perf_counter()
     plan, plan_source = _plan_for(body, services)
     stage_ms: dict[str, float] = {}
     query = RetrievalQuery(body.query, body.filters)
     choice: PlanChoice | None = None
+    listener: Listener | None = None
     if plan_source == "default" and services.bandit is not None:
         query = services.pipeline.understand(query, stage_ms)
-        plan, choice = await run_in_threadpool(_bandit_plan, body, services, query, stage_ms)
+        plan, choice, listener = await run_in_threadpool(
+            _bandit_plan, body, services, query, stage_ms
+        )
         plan_source = "bandit"
     result = await services.pipeline.run(query, plan, stage_ms)
     if services.bandit is not None:
         services.bandit.planner.observe_latency(result.strategy_ms)
+    outcome = await run_in_threadpool(_rank, body, services, query, result, listener)
 
     hydrate_start = time.perf_counter()
-    top = result.ranked[: body.size]
-    entities = await run_in_threadpool(services.store.get_many, [c.entity_id for c in top])
+    top = outcome.ranked[: body.size]
+    entities = outcome.entities
+    missing = [c.entity_id for c in top if c.entity_id not in entities]
+    if missing:
+        entities = {**entities, **await run_in_threadpool(services.entities.get_many, missing)}
+    page = [c for c in top if c.entity_id in entities]
+
+    search_id = services.signer.mint()
+    swap: Swap | None = None
+    if services.settings.ranker.swaps.rate > 0:
+        # On the page as shown, so logged swap positions are the positions listeners saw.
+        rng = np.random.default_rng(search_seed(search_id))
+        page, swap = maybe_swap(page, services.settings.ranker.swaps, rng)
+        if swap is not None:
+            services.metrics.ranker_swaps.inc()
     hits = [
         SearchHit(
             rank=rank,
@@ -178,13 +247,12 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
             strategies=sorted(candidate.found_by),
             entity=entities[candidate.entity_id],
         )
-        for rank, candidate in enumerate((c for c in top if c.entity_id in entities), start=1)
+        for rank, candidate in enumerate(page, start=1)
     ]
     hydrate_s = time.perf_counter() - hydrate_start
     services.metrics.stage_latency.labels("hydrate").observe(hydrate_s)
     result.stage_ms["hydrate"] = hydrate_s * 1000
 
-    search_id = services.signer.mint()
     decision = Decision(
         search_id=search_id,
         created_at=time.time(),
@@ -202,6 +270,15 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         },
         failed_strategies=result.failures,
         shown=[hit.entity.id for hit in hits],
+        ranker=outcome.ranker,
+        ranker_fallback=outcome.fallback,
+        swap=swap,
+        features=outcome.feature_log(
+            services.ranking.spec,
+            [hit.entity.id for hit in hits],
+            services.settings.ranker.unshown_sample,
+            search_seed(search_id),
+        ),
         retrieval_ms=result.stage_ms.get("fanout", 0.0),
         bandit=choice,
     )
@@ -217,7 +294,19 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
             plan=plan.depths,
             plan_source=plan_source,
             bandit=None if choice is None else _explain_choice(choice),
-            ranker="rrf",
+            ranker=outcome.ranker,
+            ranker_fallback=outcome.fallback,
+            swap=swap,
+            ranker_scores={
+                hit.entity.id: outcome.scores[hit.entity.id]
+                for hit in hits
+                if hit.entity.id in outcome.scores
+            }
+            or None,
+            ranker_contributions=outcome.explain(
+                [hit.entity.id for hit in hits], services.settings.ranker.explain_features
+            )
+            or None,
             candidates={
                 name: [CandidateOut(entity_id=c.entity_id, rank=c.rank, score=c.score) for c in run]
                 for name, run in result.runs.items()
@@ -230,7 +319,7 @@ async def run_search(body: SearchRequest, services: Services) -> SearchResponse:
         search_id=search_id,
         query=body.query,
         took_ms=(time.perf_counter() - start) * 1000,
-        total_candidates=len(result.ranked),
+        total_candidates=len(outcome.ranked),
         results=hits,
         explain=explanation,
     )

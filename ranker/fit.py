@@ -1,0 +1,115 @@
+"""Fit a ranker from the learning log, with or without position-bias correction.
+
+Three ways to treat the position at which each shown result was logged:
+
+* ``none`` (naive): clicks are labels as they are. Results shown low are examined less, so
+  the model learns that whatever RRF put low is bad, and copies the logging ranking.
+* ``lightgbm``: LightGBM learns a bias factor per display position jointly with the
+  ranker (``lgb.Dataset(position=...)``, :mod:`ranker.train`).
+* ``ipw``: each engaged row is weighted by the inverse of its position's examination
+  propensity (Joachims, Swaminathan & Schnabel 2017, "Unbiased Learning-to-Rank with
+  Biased Feedback", WSDM), with propensities ltrr estimates itself from the randomized
+  swaps it served (:mod:`ranker.interventions`, :mod:`ranker.propensity`).
+
+Validation holds out the latest searches (by time); its NDCG is on click labels, so it is
+itself position-biased: compare models on judged or simulated relevance instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from ranker.dataset import DatasetError, RankingDataset
+from ranker.feature_spec import FeatureSpec
+from ranker.interventions import SwapConfig
+from ranker.logged import LabelConfig, LoggedData, read_training, swap_observations
+from ranker.propensity import PropensityEstimate, estimate_propensities
+from ranker.registry import DataSpan
+from ranker.train import TrainConfig, TrainedModel, split_by_time, train_lambdamart
+
+
+class Debias(StrEnum):
+    NONE = "none"
+    LIGHTGBM = "lightgbm"
+    IPW = "ipw"
+
+
+@dataclass
+class FitResult:
+    model: TrainedModel
+    data: LoggedData
+    span: DataSpan
+    metrics: dict[str, float]
+    propensities: PropensityEstimate | None = None
+
+
+def estimate_from_log(path: Path, spec: FeatureSpec, swaps: SwapConfig) -> PropensityEstimate:
+    """Examination propensities from the swaps logged in the learning log at ``path``."""
+    observations = swap_observations(path, spec)
+    if not any(o.swap is not None for o in observations):
+        raise DatasetError(
+            f"the learning log at {path} holds no randomized swap: serve with "
+            "LTRR_RANKER__SWAPS__RATE > 0 (e.g. 0.05) to estimate position bias"
+        )
+    return estimate_propensities(
+        observations, max_position=swaps.max_position, scheme=swaps.scheme, pivot=swaps.pivot
+    )
+
+
+def ipw_weighted(
+    dataset: RankingDataset, estimate: PropensityEstimate, clip: float
+) -> RankingDataset:
+    """``dataset`` with engaged rows weighted by 1 / propensity of their position."""
+    if dataset.positions is None:
+        raise DatasetError("inverse-propensity weights need logged positions, but there are none")
+    weights = np.where(
+        dataset.labels > 0, estimate.ipw_weights(dataset.positions, clip=clip), 1.0
+    ).astype(np.float32)
+    return RankingDataset(
+        dataset.features,
+        dataset.labels,
+        dataset.group_sizes,
+        feature_names=dataset.feature_names,
+        positions=dataset.positions,
+        weights=weights,
+        query_times=dataset.query_times,
+    )
+
+
+def fit_from_logs(
+    path: Path,
+    spec: FeatureSpec,
+    *,
+    debias: Debias = Debias.LIGHTGBM,
+    config: TrainConfig | None = None,
+    labels: LabelConfig | None = None,
+    swaps: SwapConfig | None = None,
+    valid_fraction: float = 0.2,
+    clip: float = 10.0,
+    since: float | None = None,
+    until: float | None = None,
+) -> FitResult:
+    """Train LambdaMART on the learning log at ``path`` (see the module docs)."""
+    data = read_training(path, spec, labels, since=since, until=until)
+    config = config or TrainConfig()
+    if debias is Debias.LIGHTGBM:
+        config = config.model_copy(update={"debias_positions": True})
+    train, valid = split_by_time(data.dataset, valid_fraction)
+    estimate = None
+    if debias is Debias.IPW:
+        estimate = estimate_from_log(path, spec, swaps or SwapConfig())
+        train = ipw_weighted(train, estimate, clip)
+    model = train_lambdamart(train, valid, config)
+    metrics = dict(model.valid_metrics)  # NDCG on held-out click labels (position-biased)
+    span = DataSpan(
+        source=f"feedback:{debias.value}",
+        searches=data.searches,
+        rows=data.dataset.n_rows,
+        first_search_at=data.first_search_at,
+        last_search_at=data.last_search_at,
+    )
+    return FitResult(model, data, span, metrics, estimate)
