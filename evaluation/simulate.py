@@ -299,18 +299,22 @@ def run_policy(
     population: Population | None = None,
     sampler: IntentSampler | None = None,
     on_session: Callable[[SessionRecord], None] | None = None,
+    ranker: str | None = None,
 ) -> PolicyRun:
     """Run ``sessions`` sessions under a policy against the service behind ``client``.
 
     The strategy set is what the service registers (``/readyz``); a policy that
-    needs a strategy the service lacks fails here with a clear message.
+    needs a strategy the service lacks fails here with a clear message. ``ranker`` pins
+    what orders every search's results (``rrf`` or a model version).
     """
     if sessions < 1:
         raise ValueError(f"sessions must be at least 1, but {sessions} is given")
     api = ServiceApi(client)
     env = PolicyEnvironment(strategies=api.strategies(), budget=budget)
     policy = make_policy(policy_name, env)
-    runner = SessionRunner(api, world, config, seed, policy, population=population, sampler=sampler)
+    runner = SessionRunner(
+        api, world, config, seed, policy, population=population, sampler=sampler, ranker=ranker
+    )
     records: list[SessionRecord] = []
     start = time.perf_counter()
     for record in runner.run(sessions):

@@ -533,7 +533,12 @@ class ModelRegistry:
         files = _model_files(model)
         created_at = self._clock()
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(created_at))
-        digest = hashlib.sha256(files[MODEL_FILE]).hexdigest()[:6]
+        # The model and what it was trained on: one booster trained twice (e.g. with and
+        # without a position-bias term that changed nothing) is two versions.
+        hashed = hashlib.sha256(files[MODEL_FILE])
+        hashed.update(trained_on.model_dump_json().encode())
+        hashed.update(notes.encode())
+        digest = hashed.hexdigest()[:6]
         record = ModelVersion(
             version=f"{stamp}-{digest}",
             created_at=created_at,

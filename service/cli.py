@@ -208,7 +208,10 @@ from evaluation.ope_cli import ope_command  # noqa: E402
 
 app.command("ope")(ope_command)
 
+from evaluation.ranker_experiment_cli import simulate_ranker_command  # noqa: E402
 from ranker.cli import ranker_app  # noqa: E402
+
+app.command("simulate-ranker")(simulate_ranker_command)
 
 app.add_typer(ranker_app, name="ranker")
 

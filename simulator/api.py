@@ -60,6 +60,8 @@ class SearchCall:
     size: int = 10
     explain: bool = True
     plan: Mapping[str, int] | None = None
+    ranker: str | None = None
+    """Pin what orders the results (`rrf` or a model version), as an A/B client would."""
 
     def body(self) -> dict[str, Any]:
         context: dict[str, str] = {}
@@ -76,6 +78,8 @@ class SearchCall:
             body["context"] = context
         if self.plan is not None:
             body["plan"] = dict(self.plan)
+        if self.ranker is not None:
+            body["ranker"] = self.ranker
         return body
 
 

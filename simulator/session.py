@@ -128,8 +128,10 @@ class SessionRunner:
         run_tag: str | None = None,
         population: Population | None = None,
         sampler: IntentSampler | None = None,
+        ranker: str | None = None,
     ) -> None:
         self.api = api
+        self.ranker = ranker
         self.world = world
         self.config = config
         self.seed = seed
@@ -177,6 +179,7 @@ class SessionRunner:
             timestamp=moment,
             size=config.page_size,
             explain=config.explain,
+            ranker=self.ranker,
         )
         probes = 0
 

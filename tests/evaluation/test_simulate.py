@@ -44,25 +44,9 @@ from simulator.population import Population
 from simulator.sampling import IntentSampler
 from simulator.session import PlanRequest
 from simulator.world import CatalogWorld
+from tests.evaluation.conftest import CATALOG_SIZE, SEED
 
-CATALOG_SIZE = 2_000
 SESSIONS = 200
-SEED = 21
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("simulate") / "catalog.jsonl"
-    write_catalog_jsonl(path, CATALOG_SIZE, SEED)
-    return path
-
-
-@pytest.fixture(scope="module")
-def pristine(catalog: Path) -> Path:
-    data_dir = catalog.parent / "data"
-    index_catalog(catalog, data_dir, Settings(data_dir=data_dir), strict=True)
-    return data_dir
-
 
 @pytest.fixture(scope="module")
 def runs(

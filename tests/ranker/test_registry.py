@@ -150,8 +150,11 @@ def test_the_same_model_registered_twice_in_a_second_is_refused(
     frozen = ModelRegistry(registry.store, clock=lambda: T0)
     frozen.register(models[0], SPEC, trained_on=SPAN)
     with pytest.raises(ModelVersionExists, match="already registered"):
-        frozen.register(models[0], SPEC, trained_on=SPAN, notes="again")
+        frozen.register(models[0], SPEC, trained_on=SPAN)
     assert [r.notes for r in registry.list()] == [""]
+    # the same booster from other training data (or with other notes) is another version
+    other = frozen.register(models[0], SPEC, trained_on=SPAN, notes="again")
+    assert other.version != registry.list()[-1].version
 
 
 @pytest.mark.parametrize(
