@@ -26,5 +26,3 @@ def pristine(catalog: Path) -> Path:
     data_dir = catalog.parent / "data"
     index_catalog(catalog, data_dir, Settings(data_dir=data_dir), strict=True)
     return data_dir
-
-

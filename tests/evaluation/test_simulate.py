@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from catalog.generate import write_catalog_jsonl
 from evaluation.policies import (
     LADDER,
     Oracle,
@@ -35,7 +34,6 @@ from evaluation.simulate import (
 )
 from service.app import create_app
 from service.cli import app
-from service.indexing import index_catalog
 from service.settings import FeedbackConfig, Settings
 from simulator.api import SearchCall, SearchOutcome
 from simulator.config import SimulatorConfig
@@ -47,6 +45,7 @@ from simulator.world import CatalogWorld
 from tests.evaluation.conftest import CATALOG_SIZE, SEED
 
 SESSIONS = 200
+
 
 @pytest.fixture(scope="module")
 def runs(
