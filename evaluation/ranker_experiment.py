@@ -94,14 +94,21 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+STRATEGY_TIMEOUT_MS = 10_000.0
+"""Generous: a strategy dropped for a timeout on a loaded machine would change one ranker's
+candidate set and not another's, and the comparison is on identical candidate sets."""
+
+
 def experiment_settings(data_dir: Path, swap_rate: float) -> Settings:
     """Bandit off (the default plan for every search), swaps on, features logged."""
     from bandit.config import BanditConfig
+    from service.settings import PipelineConfig
 
     return Settings(
         data_dir=data_dir,
         bandit=BanditConfig(enabled=False),
         ranker=RankerConfig(swaps=SwapConfig(rate=swap_rate)),
+        pipeline=PipelineConfig(strategy_timeout_ms=STRATEGY_TIMEOUT_MS),
     )
 
 

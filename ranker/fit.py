@@ -90,11 +90,20 @@ def fit_from_logs(
     swaps: SwapConfig | None = None,
     valid_fraction: float = 0.2,
     clip: float = 10.0,
+    include_unshown: bool = True,
     since: float | None = None,
     until: float | None = None,
 ) -> FitResult:
-    """Train LambdaMART on the learning log at ``path`` (see the module docs)."""
-    data = read_training(path, spec, labels, since=since, until=until)
+    """Train LambdaMART on the learning log at ``path`` (see the module docs).
+
+    With ``include_unshown`` the logged sample of unshown candidates joins each search as
+    label-0 rows at one position past the page: the model scores the whole union at serve
+    time, so it must see candidates from below the page in training too, or it will
+    promote whatever it never learned to demote.
+    """
+    data = read_training(
+        path, spec, labels, include_unshown=include_unshown, since=since, until=until
+    )
     config = config or TrainConfig()
     if debias is Debias.LIGHTGBM:
         config = config.model_copy(update={"debias_positions": True})

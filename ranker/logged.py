@@ -18,8 +18,10 @@ Labels (:class:`LabelConfig`, documented in ``docs/ranker.md``):
   liked or added: skipping a track right after clicking it says the click was a mistake.
 
 Groups whose rows are all 0 carry no ranking signal for LambdaMART (no pair to order) and
-are dropped; unshown rows are left out unless asked for (they were never examined, so
-"not engaged" says nothing about them).
+are dropped. Unshown rows, when asked for, join as label 0 at one position past the page
+(``position = shown``): they were never examined, but they are what the model must learn
+to keep below the page, and a position-bias term or propensity weight for "not shown"
+keeps them from being read as examined and rejected.
 """
 
 from __future__ import annotations
