@@ -11,7 +11,7 @@ One experiment, all through the public API of an in-process service:
    which the service never sees.
 3. **Training.** Three LambdaMART models from the same logs: naive (clicks as labels),
    LightGBM's position-bias correction, and inverse-propensity weighting with the estimated
-   propensities; plus, when asked, the cold-start model trained on synthetic queries only.
+   propensities.
 4. **Evaluation on fresh sessions.** New sessions of the same listeners (another session
    seed; no feedback, so nothing changes between runs) are searched once per ranker, the
    ranker pinned on each request. The plan and the memory are the same for every ranker, so
@@ -135,7 +135,6 @@ def run_experiment(
     eval_sessions: int,
     seed: int,
     swap_rate: float = 0.1,
-    coldstart_queries: int = 0,
     on_stage: Callable[[str, int], Callable[[SessionRecord], None]] | None = None,
 ) -> RankerExperimentReport:
     """The whole experiment on ``data_dir`` (a private, writable copy of an indexed catalog).
@@ -194,20 +193,6 @@ def run_experiment(
                 rows=fit.span.rows,
                 valid_click_ndcg_at_10=fit.metrics.get("ndcg@10"),
             )
-        if coldstart_queries > 0:
-            from ranker.coldstart import train_coldstart
-            from ranker.train import TrainConfig
-
-            model, span, _stats = train_coldstart(services, coldstart_queries, seed, TrainConfig())
-            record = services.registry.register(model, spec, trained_on=span)
-            models["coldstart"] = ModelReport(
-                version=record.version,
-                debias="synthetic",
-                searches=span.searches,
-                rows=span.rows,
-                valid_click_ndcg_at_10=model.valid_metrics.get("ndcg@10"),
-            )
-
         rankers: dict[str, str] = {"rrf": "rrf"}
         rankers.update({name: m.version for name, m in models.items()})
         reports: dict[str, PolicyReport] = {}

@@ -81,9 +81,6 @@ def simulate_ranker_command(
     swap_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of logged pages with a random swap.")
     ] = 0.1,
-    coldstart_queries: Annotated[
-        int, typer.Option(min=0, help="Synthetic queries of the cold-start model (0: none).")
-    ] = 0,
     data_dir: Annotated[
         Path, typer.Option(help="Where generated catalogs and their indexes are kept.")
     ] = Path("data/sim"),
@@ -113,7 +110,6 @@ def simulate_ranker_command(
                 eval_sessions=eval_sessions,
                 seed=seed,
                 swap_rate=swap_rate,
-                coldstart_queries=coldstart_queries,
                 on_stage=on_stage,
             )
     table = Table(title=f"rankers on {eval_sessions} fresh sessions, seed {seed}")
