@@ -210,6 +210,9 @@ app.command("ope")(ope_command)
 
 from evaluation.ranker_experiment_cli import simulate_ranker_command  # noqa: E402
 from ranker.cli import ranker_app  # noqa: E402
+from ranker.coldstart_cli import coldstart_command  # noqa: E402
+
+ranker_app.command("coldstart")(coldstart_command)
 
 app.command("simulate-ranker")(simulate_ranker_command)
 
