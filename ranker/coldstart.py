@@ -50,11 +50,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.model import Entity, EntityType
 from catalog.store import EntityStore
@@ -391,29 +391,6 @@ def synthetic_training_set(
 # -- training ------------------------------------------------------------------------------
 
 
-class _MonotoneConfig(TrainConfig):
-    """A :class:`TrainConfig` whose LightGBM parameters add per-column monotone constraints.
-
-    ``TrainConfig`` has no field for them, so they are kept out of its fields: a saved model
-    records the plain configuration (and loads as a ``TrainConfig``), while LightGBM's own
-    model text keeps the constraints it was trained under.
-    """
-
-    _monotone: tuple[int, ...] = PrivateAttr(default=())
-
-    @classmethod
-    def wrap(cls, config: TrainConfig, monotone: Sequence[int]) -> _MonotoneConfig:
-        wrapped = cls.model_validate(config.model_dump())
-        wrapped._monotone = tuple(monotone)
-        return wrapped
-
-    def lightgbm_params(self) -> dict[str, Any]:
-        params = super().lightgbm_params()
-        if any(self._monotone):
-            params["monotone_constraints"] = list(self._monotone)
-        return params
-
-
 def restrict_features(
     dataset: RankingDataset, keep: Sequence[str] = COLDSTART_FEATURES
 ) -> RankingDataset:
@@ -453,11 +430,10 @@ def fit_coldstart(
     """
     restricted = restrict_features(dataset)
     train, valid = split_by_time(restricted, valid_fraction)
-    keep = set(COLDSTART_FEATURES)
-    monotone = [1 if name in keep else 0 for name in dataset.feature_names]
-    return train_lambdamart(
-        train, valid, _MonotoneConfig.wrap(config or COLDSTART_CONFIG, monotone)
+    config = (config or COLDSTART_CONFIG).model_copy(
+        update={"monotone_constraints": dict.fromkeys(COLDSTART_FEATURES, 1)}
     )
+    return train_lambdamart(train, valid, config)
 
 
 def train_coldstart(

@@ -80,6 +80,21 @@ class TrainConfig(BaseModel):
     position_bias_regularization: float = Field(
         0.0, ge=0.0, description="lambdarank_position_bias_regularization."
     )
+    monotone_constraints: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "Feature name → 1 (score may only rise with it) or -1 (only fall); unnamed "
+            "features are free (LightGBM's monotone_constraints, by column)."
+        ),
+    )
+
+    @field_validator("monotone_constraints")
+    @classmethod
+    def _directions(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = {name: d for name, d in value.items() if d not in (-1, 0, 1)}
+        if bad:
+            raise ValueError(f"monotone constraints must be -1, 0 or 1, but {bad} is given")
+        return value
 
     @field_validator("eval_at")
     @classmethod
@@ -225,6 +240,14 @@ def train_lambdamart(
     if valid is not None and valid.feature_names != train.feature_names:
         raise DatasetError("valid must have the same feature names, in order, as train")
 
+    params = config.lightgbm_params()
+    if config.monotone_constraints:
+        unknown = sorted(set(config.monotone_constraints) - set(train.feature_names))
+        if unknown:
+            raise DatasetError(f"monotone constraints name features {unknown} not in the data")
+        params["monotone_constraints"] = [
+            config.monotone_constraints.get(name, 0) for name in train.feature_names
+        ]
     train_set = _lgb_dataset(train, with_positions=config.debias_positions)
     valid_sets: list[lgb.Dataset] = []
     valid_names: list[str] = []
@@ -240,7 +263,7 @@ def train_lambdamart(
         callbacks.append(lgb.reset_parameter(learning_rate=config.learning_rate_at))
 
     booster = lgb.train(
-        config.lightgbm_params(),
+        params,
         train_set,
         num_boost_round=config.n_estimators,
         valid_sets=valid_sets,

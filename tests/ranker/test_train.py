@@ -247,3 +247,21 @@ def test_position_debiasing_beats_naive_training_on_true_relevance() -> None:
         scores[debias] = train_lambdamart(clicks, truth, config).valid_metrics["ndcg@5"]
     assert scores[True] > 0.88
     assert scores[True] - scores[False] > 0.07
+
+
+def test_monotone_constraints_by_feature_name() -> None:
+    data = _graded_queries(seed=4, n_queries=60)
+    config = TrainConfig(
+        n_estimators=20, early_stopping_rounds=None, monotone_constraints={"relevance": 1}
+    )
+    model = train_lambdamart(data, None, config)
+    grid = np.tile(np.array([[0.0, 0.5, 0.5, 0.5]], dtype=np.float32), (21, 1))
+    grid[:, 0] = np.linspace(0.0, 1.0, 21)
+    scores = model.predict(grid)
+    assert np.all(np.diff(scores) >= 0)  # never falls as the constrained feature rises
+    with pytest.raises(DatasetError, match=r"monotone constraints name features \['nope'\]"):
+        train_lambdamart(
+            data, None, config.model_copy(update={"monotone_constraints": {"nope": 1}})
+        )
+    with pytest.raises(ValueError, match="must be -1, 0 or 1"):
+        TrainConfig(monotone_constraints={"relevance": 2})
