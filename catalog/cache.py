@@ -84,8 +84,8 @@ class EntityCache:
                     entries.move_to_end(entity_id)
                     found[entity_id] = entity
             token = self._token
-        self.hits += len(wanted) - len(missing)
-        self.misses += len(missing)
+            self.hits += len(wanted) - len(missing)
+            self.misses += len(missing)
         if not missing:
             return found
         fetched = self.store.get_many(missing)

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Self, TypeVar, get_args
+from typing import Final, Literal, Self, TypeVar, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 T = TypeVar("T")
 
@@ -133,3 +133,7 @@ def maybe_swap(
         a, b = pick, pick + 1
     swap = Swap(scheme=config.scheme, a=a, b=b, probability=config.rate / choices)
     return swap.apply(order), swap
+
+
+SWAP_JSON: Final = TypeAdapter(Swap)
+"""The JSON form of a :class:`Swap` in logs, validated on the way back in."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ranker.dataset import DatasetError, RankingDataset
 from ranker.feature_log import FeatureRows
 from ranker.feature_spec import FeatureSpec
-from ranker.interventions import Swap
+from ranker.interventions import SWAP_JSON, Swap
 from ranker.propensity import SwapObservation
 
 
@@ -84,7 +84,7 @@ class LoggedSearch:
     rows: FeatureRows
     shown: int
     """The first ``shown`` rows are the shown entities, in shown order."""
-    swap: Mapping[str, int | str] | None
+    swap: Swap | None
     events: dict[str, list[tuple[str, int | None]]]
     """Entity id → its ``(type, play_ms)`` feedback events."""
 
@@ -143,7 +143,7 @@ def read_searches(
                 ranker,
                 FeatureRows.from_log(payload, spec),
                 int(payload.get("shown", 0)),
-                None if swap is None else json.loads(swap),
+                None if swap is None else SWAP_JSON.validate_json(swap),
                 events,
             )
     finally:
@@ -228,13 +228,5 @@ def swap_observations(path: Path, spec: FeatureSpec) -> list[SwapObservation]:
             for i, entity_id in enumerate(shown)
             if any(kind in CLICKS for kind, _ in search.events.get(entity_id, []))
         )
-        swap = None
-        if search.swap is not None:
-            swap = Swap(
-                scheme=str(search.swap["scheme"]),  # type: ignore[arg-type]
-                a=int(search.swap["a"]),
-                b=int(search.swap["b"]),
-                probability=float(search.swap.get("probability", 1.0)),
-            )
-        observations.append(SwapObservation(swap, clicked, len(shown)))
+        observations.append(SwapObservation(search.swap, clicked, len(shown)))
     return observations

@@ -20,13 +20,13 @@ acknowledgement) changes nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ranker.interventions import SWAP_JSON
 from service.decisions import Decision
 from service.events import EventType, FeedbackEvent
 from service.sqlite_local import ThreadLocalSqlite
@@ -44,7 +44,7 @@ class StrategyOutcome:
 
 
 def _swap_json(decision: Decision) -> str | None:
-    return None if decision.swap is None else json.dumps(dataclasses.asdict(decision.swap))
+    return None if decision.swap is None else SWAP_JSON.dump_json(decision.swap).decode()
 
 
 class LearningLog:
@@ -148,9 +148,7 @@ class LearningLog:
                         decision.ranker,
                         json.dumps(decision.shown),
                         json.dumps(decision.features, separators=(",", ":")),
-                        None
-                        if decision.swap is None
-                        else json.dumps(dataclasses.asdict(decision.swap)),
+                        _swap_json(decision),
                     ),
                 )
             if event.type in ENGAGEMENTS:

@@ -39,8 +39,8 @@ from ranker.features import (
     SearchFeaturesInput,
     compute_features,
 )
+from ranker.registry import LoadedModel
 from ranker.serving import LightGBMRanker, Ranker
-from ranker.train import TrainedModel
 from retrievers.base import RetrievalQuery
 from retrievers.memory_base import MemoryStore
 from retrievers.normalize import normalize_query
@@ -50,14 +50,6 @@ from service.pipeline import FusedCandidate, PipelineResult
 logger = logging.getLogger(__name__)
 
 
-class LoadedModel(Protocol):
-    @property
-    def model(self) -> TrainedModel: ...
-
-    @property
-    def spec(self) -> FeatureSpec: ...
-
-
 class ModelSource(Protocol):
     """Where the active model comes from (the model registry)."""
 
@@ -65,7 +57,7 @@ class ModelSource(Protocol):
 
     def active_token(self) -> str | None: ...
 
-    def load(self, version: str, expected_spec: FeatureSpec | None = None) -> Any: ...
+    def load(self, version: str, expected_spec: FeatureSpec | None = None) -> LoadedModel: ...
 
 
 class RankerHolder:
@@ -184,7 +176,8 @@ class RankOutcome:
             return None
         row = {entity_id: i for i, entity_id in enumerate(self.ids)}
         shown_rows = [row[i] for i in shown if i in row]
-        rest = [i for i in range(len(self.ids)) if i not in set(shown_rows)]
+        taken = set(shown_rows)
+        rest = [i for i in range(len(self.ids)) if i not in taken]
         if sample and rest:
             rng = np.random.default_rng(seed)
             picked = rng.choice(len(rest), size=min(sample, len(rest)), replace=False)
