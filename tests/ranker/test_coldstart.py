@@ -27,14 +27,13 @@ from ranker.coldstart import (
     EXACT_LABEL,
     SOURCE_LABEL,
     ColdStartStats,
-    SyntheticQuery,
-    synthetic_queries,
     synthetic_training_set,
     train_coldstart,
 )
 from ranker.coldstart_cli import coldstart_command
 from ranker.dataset import DatasetError, RankingDataset
 from ranker.registry import DataSpan, open_registry
+from ranker.synthetic_queries import SyntheticQuery, synthetic_queries
 from ranker.train import TrainedModel
 from retrievers.base import RetrievalQuery
 from retrievers.normalize import normalize_query
