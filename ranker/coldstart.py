@@ -9,8 +9,8 @@ approach to known-item test collections (Azzopardi, de Rijke & Balog 2007, "Buil
 Simulated Queries for Known-Item Topics", SIGIR) — so a ranker can learn from them, and
 serve until feedback-trained models replace it.
 
-1. :func:`ranker.synthetic_queries.synthetic_queries` samples entities, stratified by type and weighted by popularity
-   (head entities often, the tail too), generates each one's queries with the memory's own
+1. :func:`ranker.synthetic_queries.synthetic_queries` samples entities, stratified by
+   type and weighted by popularity (head entities often, the tail too), generates each one's queries with the memory's own
    generator and picks one at random: a :class:`SyntheticQuery` knows which entity it was
    typed for.
 2. :func:`synthetic_training_set` runs every query through the real pipeline and ranking
