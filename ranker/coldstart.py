@@ -10,9 +10,9 @@ Simulated Queries for Known-Item Topics", SIGIR) — so a ranker can learn from 
 serve until feedback-trained models replace it.
 
 1. :func:`ranker.synthetic_queries.synthetic_queries` samples entities, stratified by
-   type and weighted by popularity (head entities often, the tail too), generates each one's queries with the memory's own
-   generator and picks one at random: a :class:`SyntheticQuery` knows which entity it was
-   typed for.
+   type and weighted by popularity (head entities often, the tail too), generates each
+   one's queries with the memory's own generator and picks one at random: a
+   :class:`~ranker.synthetic_queries.SyntheticQuery` knows which entity it was typed for.
 2. :func:`synthetic_training_set` runs every query through the real pipeline and ranking
    stage, as a search is served under the given plan (default: the service's), and labels
    the union (:data:`SOURCE_LABEL`, :data:`EXACT_LABEL`). A query whose entity retrieval
