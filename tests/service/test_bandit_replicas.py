@@ -43,6 +43,10 @@ def cluster(fixture_data_dir: Path, tmp_path: Path, redis_url: str) -> Iterator[
         "LTRR_BANDIT__SNAPSHOT_EVERY": "5",
         "LTRR_BANDIT__REFRESH_INTERVAL_S": "0.2",
         "LTRR_BANDIT__REWARD__WINDOW_S": "0.5",
+        # On a loaded machine a strategy (the first query embedding of a fresh process, say)
+        # can overrun the serving timeout and leave an explored plan without results; this
+        # test is about replicas sharing a policy, not about timeouts.
+        "LTRR_PIPELINE__STRATEGY_TIMEOUT_MS": "10000",
     }
     processes = []
     bases = []
