@@ -2,6 +2,8 @@
 
 One experiment, all through the public API of an in-process service:
 
+0. **Cold start.** Before any listener arrives, a cold-start ranker is trained on synthetic
+   queries generated from the catalog (:mod:`ranker.coldstart`), as a fresh install would.
 1. **Logging.** Simulated listeners search under the service's default plan (bandit off,
    so every ranker sees the same kind of candidate sets) while RRF orders the results and a
    share of pages gets one randomized swap. Their impressions, clicks and plays flow through
@@ -30,6 +32,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
 from evaluation.simulate import PolicyReport, examination_curve, run_policy
+from ranker.coldstart import train_coldstart
 from ranker.config import RankerConfig
 from ranker.fit import Debias, estimate_from_log, fit_from_logs
 from ranker.interventions import SwapConfig
@@ -40,7 +43,6 @@ from service.settings import Settings
 from simulator.config import FeedbackMode, SimulatorConfig
 from simulator.population import Population
 from simulator.sampling import IntentSampler
-from simulator.session import SessionRecord
 from simulator.world import CatalogWorld
 
 EVAL_SEED_OFFSET = 1_000_003
@@ -135,11 +137,14 @@ def run_experiment(
     eval_sessions: int,
     seed: int,
     swap_rate: float = 0.1,
-    on_stage: Callable[[str, int], Callable[[SessionRecord], None]] | None = None,
+    coldstart_queries: int = 0,
+    on_stage: Callable[[str, int], Callable[[object], None]] | None = None,
 ) -> RankerExperimentReport:
     """The whole experiment on ``data_dir`` (a private, writable copy of an indexed catalog).
 
-    ``on_stage(name, sessions)`` may return a per-session callback (progress bars).
+    ``coldstart_queries`` > 0 trains a cold-start ranker on that many synthetic queries before
+    the logging run, and evaluates it with the others. ``on_stage(name, sessions)`` may return
+    a per-session callback (progress bars).
     """
     settings = experiment_settings(data_dir, swap_rate)
     config = SimulatorConfig()
@@ -149,11 +154,14 @@ def run_experiment(
     eval_seed = seed + EVAL_SEED_OFFSET
     eval_config = config.model_copy(update={"feedback": FeedbackMode.OFF})
 
-    def hook(stage: str, sessions: int) -> Callable[[SessionRecord], None] | None:
+    def hook(stage: str, sessions: int) -> Callable[[object], None] | None:
         return None if on_stage is None else on_stage(stage, sessions)
 
     with TestClient(create_app(settings)) as client:
         services: Services = client.app.state.services  # type: ignore[attr-defined]
+        models: dict[str, ModelReport] = {}
+        if coldstart_queries > 0:
+            models["ltr-coldstart"] = _coldstart(services, coldstart_queries, seed, hook)
         logging_run = run_policy(
             client, world, "service", sessions=train_sessions, seed=seed, config=config,
             budget=budget, population=population, sampler=sampler,
@@ -181,7 +189,6 @@ def run_experiment(
                 max_abs_error=error["max_abs_error"],
             )
 
-        models: dict[str, ModelReport] = {}
         debiasing = [Debias.NONE, Debias.LIGHTGBM] + ([Debias.IPW] if swap_rate > 0 else [])
         for debias in debiasing:
             fit = fit_from_logs(log, spec, debias=debias, swaps=settings.ranker.swaps)
@@ -219,6 +226,30 @@ def run_experiment(
         evaluation={
             name: _evaluation(name, rankers[name], report, rrf) for name, report in reports.items()
         },
+    )
+
+
+def _coldstart(
+    services: Services,
+    queries: int,
+    seed: int,
+    hook: Callable[[str, int], Callable[[object], None] | None],
+) -> ModelReport:
+    """Train and register the cold-start ranker of a fresh install (no feedback yet)."""
+    advance = hook("cold start (synthetic queries)", queries)
+    model, span, _stats = train_coldstart(
+        services,
+        queries,
+        seed,
+        progress=None if advance is None else lambda: advance(None),
+    )
+    record = services.registry.register(model, services.ranking.spec, trained_on=span)
+    return ModelReport(
+        version=record.version,
+        debias="coldstart",
+        searches=span.searches,
+        rows=span.rows,
+        valid_click_ndcg_at_10=None,
     )
 
 

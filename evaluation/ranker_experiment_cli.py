@@ -16,7 +16,6 @@ from service.progress import progress_bar
 
 if TYPE_CHECKING:
     from evaluation.ranker_experiment import RankerExperimentReport
-    from simulator.session import SessionRecord
 
 
 def write_plots(report: RankerExperimentReport, directory: Path) -> list[Path]:
@@ -84,8 +83,21 @@ def simulate_ranker_command(
     data_dir: Annotated[
         Path, typer.Option(help="Where generated catalogs and their indexes are kept.")
     ] = Path("data/sim"),
+    coldstart_queries: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Synthetic queries for a cold-start ranker trained first (0: none)."
+        ),
+    ] = 5_000,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results here.")] = None,
     report: Annotated[Path | None, typer.Option(help="Write PNG plots here.")] = None,
+    keep_data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep the experiment's data dir (learning log, memory, registry) here.",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Log simulated feedback under RRF, train rankers from it, compare them on fresh sessions."""
     from evaluation.ranker_experiment import run_experiment, summary_rows
@@ -95,7 +107,7 @@ def simulate_ranker_command(
     world = CatalogWorld.from_file(catalog)
     with progress_bar(console) as progress:
 
-        def on_stage(name: str, sessions: int) -> Callable[[SessionRecord], None]:
+        def on_stage(name: str, sessions: int) -> Callable[[object], None]:
             task = progress.add_task(name, total=sessions)
             return lambda _record: progress.advance(task)
 
@@ -110,8 +122,12 @@ def simulate_ranker_command(
                 eval_sessions=eval_sessions,
                 seed=seed,
                 swap_rate=swap_rate,
+                coldstart_queries=coldstart_queries,
                 on_stage=on_stage,
             )
+            if keep_data is not None:
+                shutil.rmtree(keep_data, ignore_errors=True)
+                shutil.copytree(work, keep_data)
     table = Table(title=f"rankers on {eval_sessions} fresh sessions, seed {seed}")
     for column in ("ranker", "ndcg@10", "vs rrf", "success@10"):
         table.add_column(column, justify="left" if column == "ranker" else "right")

@@ -28,10 +28,13 @@ def test_experiment_trains_and_compares_rankers(
         eval_sessions=60,
         seed=SEED,
         swap_rate=0.3,
+        coldstart_queries=150,
     )
-    assert set(report.evaluation) == {"rrf", "ltr-none", "ltr-lightgbm", "ltr-ipw"}
+    names = {"rrf", "ltr-coldstart", "ltr-none", "ltr-lightgbm", "ltr-ipw"}
+    assert set(report.evaluation) == names
     versions = [e.version for e in report.evaluation.values()]
-    assert len(set(versions)) == 4
+    assert len(set(versions)) == 5
+    assert report.models["ltr-coldstart"].debias == "coldstart"
     assert report.evaluation["rrf"].ndcg_vs_rrf == 1.0
     # every ranker ordered the same candidate sets (same plan, nothing learned in between)
     assert len({e.mean_union_size for e in report.evaluation.values()}) == 1
