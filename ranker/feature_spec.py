@@ -172,6 +172,15 @@ SEARCH_FEATURES: Final[tuple[FeatureDef, ...]] = (
     FeatureDef("qu_p_episode", _N, "... that an episode is wanted."),
     FeatureDef("qu_top_confidence", _N, "Confidence of the likeliest interpretation."),
     FeatureDef("qu_corrected", _N, "1 if the query was read through a typo correction."),
+    # against the rest of the union: how the candidate compares with the search's best
+    # candidate on a signal (0 for the best); NaN where the candidate lacks the signal
+    FeatureDef("title_gap", _N, "text_title minus the union's highest text_title."),
+    FeatureDef("artist_gap", _N, "text_artist minus the union's highest text_artist."),
+    FeatureDef("text_all_gap", _N, "text_all minus the union's highest text_all."),
+    FeatureDef("token_fraction_gap", _N, "token_fraction minus the union's highest."),
+    FeatureDef("popularity_gap", _N, "log_popularity minus the union's highest."),
+    FeatureDef("memory_gap", _N, "memory_score minus the union's highest memory_score."),
+    FeatureDef("rrf_share", _N, "rrf_score over the union's highest rrf_score."),
 )
 """Features that do not depend on the strategy list. Every ``qu_*`` feature is NaN when the
 search has no query understanding; every entity and text feature is NaN for an id missing

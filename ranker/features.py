@@ -95,6 +95,9 @@ class _Columns:
         self.out[:, self.index[name]] = values
         self.written.add(name)
 
+    def __getitem__(self, name: str) -> Floats:
+        return self.out[:, self.index[name]].astype(np.float64)
+
 
 @lru_cache(maxsize=64)
 def _computable_spec(strategies: tuple[str, ...]) -> FeatureSpec:
@@ -135,6 +138,7 @@ def compute_features(
     _entity(cols, inputs, block)
     _memory(cols, inputs.memory, row, n)
     _context(cols, inputs, statics, known, query)
+    _relative(cols)
 
     if len(cols.written) != len(spec):  # a feature of the spec that no code above computes
         missing = [name for name in spec.names if name not in cols.written]
@@ -368,3 +372,26 @@ def _context(
     cols["query_tokens"] = float(len(query.split()))
     cols["query_chars"] = float(len(query))
     cols["query_log_count"] = math.log1p(inputs.query_count)
+
+
+_GAPS: Final = (
+    ("title_gap", "text_title"),
+    ("artist_gap", "text_artist"),
+    ("text_all_gap", "text_all"),
+    ("token_fraction_gap", "token_fraction"),
+    ("popularity_gap", "log_popularity"),
+    ("memory_gap", "memory_score"),
+)
+
+
+def _relative(cols: _Columns) -> None:
+    """Each candidate against the union's best on a signal: a model scoring one candidate at a
+    time cannot otherwise tell "a good title match" from "the best title match here"."""
+    for name, source in _GAPS:
+        values = cols[source]
+        present = ~np.isnan(values)
+        best = values[present].max() if present.any() else np.nan
+        cols[name] = values - best
+    rrf = cols["rrf_score"]
+    top = rrf.max() if len(rrf) else 0.0
+    cols["rrf_share"] = rrf / top if top > 0 else np.nan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import cast
 
 import numpy as np
 import pytest
@@ -232,3 +233,22 @@ def test_cold_start_serves_the_default_plan_mostly() -> None:
     share = np.mean([c.plan == DEFAULT for c in plans])
     assert 0.7 < share < 0.9
     assert all(c.cold_start for c in plans)
+
+
+def test_direct_prediction_equals_the_checked_one() -> None:
+    """The learner skips VW's per-example label check; the probabilities must not change."""
+    from bandit.vw import AdfLearner, workspace_args
+
+    learner = AdfLearner(workspace_args(BanditConfig()))
+    actions = [f"|a s{i % 4} d{i % 5} x:{i / 10}" for i in range(12)]
+    for step in range(40):
+        learner.learn(f"|q len:{step % 3}", actions, step % 12, cost=-(step % 2), prob=0.5)
+    parsed = learner.parse_actions(actions)
+    fast = learner.pmf("|q len:1", parsed)
+    shared = learner._parser.parse_line("shared |q len:1")
+    checked = cast(list[tuple[int, float]], learner._ws.predict_one([shared, *parsed]))
+    expected = np.zeros(len(actions))
+    for index, prob in checked:
+        expected[index] = prob
+    assert np.allclose(fast, expected / expected.sum())
+    assert len(np.unique(np.round(fast, 6))) > 1  # it learned something to compare
