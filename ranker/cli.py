@@ -1,10 +1,11 @@
-"""``ltrr ranker``: list the registered ranker models, inspect one, activate one, roll back.
+"""``ltrr ranker``: list the registered ranker models, inspect one, activate one, deactivate
+(back to RRF), roll back.
 
 The registry is the one the service reads: Redis when ``--redis-url`` (or ``LTRR_REDIS_URL`` /
 ``REDIS_URL``) is set, else files under ``DATA_DIR/ranker``. Activation and rollback check the
 model's feature spec against the strategies the service computes features for (its
 configured ``pipeline.strategies``, or ``--strategies``), so a model that cannot score the
-service's columns is never made active.
+service's columns is never made active. Returning to RRF needs no check.
 """
 
 from __future__ import annotations
@@ -26,9 +27,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from ranker.feature_spec import FeatureSpec, FeatureSpecMismatch
-from ranker.registry import ModelRegistry, ModelVersion, RegistryError, open_registry
+from ranker.registry import (
+    ActiveState,
+    ModelRegistry,
+    ModelVersion,
+    RegistryError,
+    open_registry,
+)
 
 ranker_app = typer.Typer(help="Manage the ranker's model versions and the active model.")
+
+RRF = "RRF (no model)"
+"""How the commands name the state without an active model."""
 
 DataDir = Annotated[
     Path,
@@ -126,6 +136,21 @@ def _trained_on(record: ModelVersion) -> str:
     return f"{span.source}, {span.searches:,} searches"
 
 
+def _served(version: str | None) -> str:
+    return RRF if version is None else version
+
+
+def _pointer(state: ActiveState) -> str:
+    """The line under the table: what is active and where rollback goes."""
+    target = _served(state.rollback_to[-1]) if state.rollback_to else "nothing"
+    if state.version is None:
+        line = "no version is active; RRF serves results"
+        if state.serial == 0:
+            return line
+        return f"{line} (change {state.serial}); rollback goes to {target}"
+    return f"active: {state.version} (activation {state.serial}); rollback goes to {target}"
+
+
 def _metrics(record: ModelVersion) -> str:
     return " ".join(f"{name} {value:.4f}" for name, value in sorted(record.metrics.items()))
 
@@ -160,11 +185,7 @@ def list_versions(
             escape(record.notes),
         )
     out.print(table)
-    if state.version is None:
-        out.print("no version is active")
-    else:
-        target = state.rollback_to[-1] if state.rollback_to else "nothing"
-        out.print(f"active: {state.version} (activation {state.serial}); rollback goes to {target}")
+    out.print(_pointer(state))
 
 
 @ranker_app.command("show")
@@ -218,12 +239,29 @@ def rollback(
     redis_url: RedisUrl = None,
     strategies: Strategies = None,
 ) -> None:
-    """Re-activate the version that was active before the current one."""
+    """Return to what was served before the last change: a version, or RRF (no model)."""
     spec = _expected_spec(strategies, data_dir)
     with _registry(data_dir, redis_url, spec) as registry:
         version = registry.rollback(expected_spec=spec)
         previous = registry.history()[0].previous
-    _output().print(f"rolled back to {version} (was {previous})")
+    if version is None:
+        _output().print(f"rolled back to {RRF}")
+    else:
+        _output().print(f"rolled back to {version} (was {previous or 'RRF'})")
+
+
+@ranker_app.command("deactivate")
+def deactivate(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    redis_url: RedisUrl = None,
+) -> None:
+    """Serve no model: RRF orders results (every replica follows; rollback undoes it)."""
+    with _registry(data_dir, redis_url) as registry:
+        change = registry.deactivate()
+    if change is None:
+        _output().print("no model is active")
+    else:
+        _output().print(f"RRF now orders results (was {change.previous})")
 
 
 @ranker_app.command("train")

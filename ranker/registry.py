@@ -9,11 +9,14 @@ creation and two different models never share one. A version keeps the model exa
 (:class:`ModelVersion`) of what it was trained on, its offline metrics and its parameters.
 Versions are never changed after registration.
 
-One version at a time is *active*: the one the service scores with. Activating another pushes
-the current one onto a rollback stack, so :meth:`ModelRegistry.rollback` returns to the
-version served before, and repeated rollbacks walk further back. Every change bumps an
-activation counter; :meth:`ModelRegistry.active_token` combines it with the active version, so
-a serving process can poll that small value and reload only when it changes.
+At most one version at a time is *active*: the one the service scores with; without one,
+RRF orders results. Activating a version, or deactivating the active one
+(:meth:`ModelRegistry.deactivate`, back to RRF), pushes what was served before (a version, or
+None for RRF) onto a rollback stack, so :meth:`ModelRegistry.rollback` returns to it, and
+repeated rollbacks walk further back; rolling back the first activation returns to RRF. Every
+change bumps a counter; :meth:`ModelRegistry.active_token` combines it with the active version
+(``rrf`` without one), so a serving process can poll that small value and reload only when it
+changes.
 
 Two stores keep the same content (:class:`RegistryStore`, :mod:`ranker.registry_base`):
 
@@ -34,12 +37,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 from ranker.feature_spec import FeatureSpec, FeatureSpecMismatch
 from ranker.registry_base import (
     HISTORY_LIMIT,
     KNOWN_VERSIONS_SHOWN,
+    Action,
     Activation,
     ActiveState,
     DataSpan,
@@ -196,6 +200,8 @@ class ModelRegistry:
     ) -> Activation | None:
         """Make ``version`` the active model; None if it already was.
 
+        What was served before goes onto the rollback stack: the previous version, or None
+        (RRF) when no model was active, so rolling back the first activation returns to RRF.
         With ``expected_spec`` (the columns the service computes), a model trained on other
         columns is refused with :class:`FeatureSpecMismatch`.
         """
@@ -210,57 +216,77 @@ class ModelRegistry:
             changed = state.version != version
             if not changed:
                 return state
-            stack = state.rollback_to
-            if state.version is not None:
-                stack = (*stack, state.version)
+            stack = (*state.rollback_to, state.version)
             return self._moved(state, version, stack[-HISTORY_LIMIT:], "activate")
 
         new = self.store.update_state(change)
         return new.history[-1] if changed else None
 
-    def rollback(self, *, expected_spec: FeatureSpec | None = None) -> str:
-        """Re-activate the version active before the current one; returns it.
+    def deactivate(self) -> Activation | None:
+        """Serve no model: RRF orders results; None if no model was active.
 
-        Raises :class:`NothingToRollBack` when no version was active before. With
+        The version that was active goes onto the rollback stack, so :meth:`rollback`
+        re-activates it.
+        """
+        changed = False
+
+        def change(state: ActiveState) -> ActiveState:
+            nonlocal changed
+            changed = state.version is not None
+            if not changed:
+                return state
+            stack = (*state.rollback_to, state.version)
+            return self._moved(state, None, stack[-HISTORY_LIMIT:], "deactivate")
+
+        new = self.store.update_state(change)
+        return new.history[-1] if changed else None
+
+    def rollback(self, *, expected_spec: FeatureSpec | None = None) -> str | None:
+        """Return to what was served before the last change; returns it (None: RRF, no model).
+
+        Raises :class:`NothingToRollBack` when the rollback stack is empty. With
         ``expected_spec``, a previous model trained on other columns is refused with
-        :class:`FeatureSpecMismatch` and the pointer is left as it is.
+        :class:`FeatureSpecMismatch` and the pointer is left as it is; returning to RRF
+        needs no check.
         """
 
         def change(state: ActiveState) -> ActiveState:
             if not state.rollback_to:
-                if state.version is None:
+                if state.serial == 0:
                     raise NothingToRollBack("nothing to roll back to: no model was ever activated")
+                current = "RRF (no model)" if state.version is None else state.version
                 raise NothingToRollBack(
-                    f"nothing to roll back to: no version was active before {state.version}"
+                    f"nothing to roll back to: nothing served before {current} is kept"
                 )
             target = state.rollback_to[-1]
-            if expected_spec is not None:
+            if target is not None and expected_spec is not None:
                 self._check_spec(self.get(target), expected_spec)
             return self._moved(state, target, state.rollback_to[:-1], "rollback")
 
-        new = self.store.update_state(change)
-        if new.version is None:  # pragma: no cover - a rollback always sets a version
-            raise RegistryError("rollback left no active version")
-        return new.version
+        return self.store.update_state(change).version
 
     def state(self) -> ActiveState:
         """The active pointer: version, activation counter, rollback stack and history."""
         return self.store.state()
 
     def active(self) -> str | None:
-        """The active version, or None before the first activation."""
+        """The active version, or None when no model is active (RRF orders results)."""
         return self.store.state().version
 
     def active_token(self) -> str | None:
-        """A small value that changes whenever the active version is set (poll it to reload)."""
+        """A small value that changes whenever the pointer is set (poll it to reload).
+
+        None before the first activation; ``"<version>:<n>"``, or ``"rrf:<n>"`` without a model.
+        """
         return self.store.state().token
 
     def history(self) -> builtins.list[Activation]:
-        """Recent activations and rollbacks, newest first."""
+        """Recent activations, rollbacks and deactivations, newest first."""
         return builtins.list(reversed(self.store.state().history))
 
     def rollback_target(self) -> str | None:
-        """The version :meth:`rollback` would re-activate, or None."""
+        """The version :meth:`rollback` would re-activate; None when it would return to RRF
+        or there is nothing to roll back to (``state().rollback_to`` tells them apart)."""
         stack = self.store.state().rollback_to
         return stack[-1] if stack else None
 
@@ -269,9 +295,9 @@ class ModelRegistry:
     def _moved(
         self,
         state: ActiveState,
-        version: str,
-        rollback_to: tuple[str, ...],
-        action: Literal["activate", "rollback"],
+        version: str | None,
+        rollback_to: tuple[str | None, ...],
+        action: Action,
     ) -> ActiveState:
         event = Activation(version=version, previous=state.version, at=self._clock(), action=action)
         return ActiveState(

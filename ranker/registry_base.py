@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 HISTORY_LIMIT = 100
-"""Activations kept in the history, and versions kept on the rollback stack."""
+"""Pointer changes kept in the history, and entries kept on the rollback stack."""
 KNOWN_VERSIONS_SHOWN = 10
 """Versions an unknown-version error lists (the newest)."""
 
@@ -32,7 +32,7 @@ class UnknownModelVersion(RegistryError, KeyError):  # noqa: N818 - reads as the
 
 
 class NothingToRollBack(RegistryError):  # noqa: N818 - reads as the condition it reports
-    """Rollback asked for, but no version was active before the current one."""
+    """Rollback asked for, but the rollback stack is empty (nothing to go back to)."""
 
 
 class ModelVersionExists(RegistryError):  # noqa: N818 - reads as the condition it reports
@@ -78,35 +78,51 @@ class ModelVersion(BaseModel):
     notes: str = ""
 
 
+Action = Literal["activate", "rollback", "deactivate"]
+"""How the active pointer was changed."""
+
+
 class Activation(BaseModel):
-    """One change of the active version."""
+    """One change of the active pointer."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    version: str
-    """The version made active."""
+    version: str | None
+    """The version made active; None: no model, RRF orders results."""
     previous: str | None
-    """The version active before, if any."""
+    """The version active before; None: no model (RRF) was."""
     at: float
-    action: Literal["activate", "rollback"]
+    action: Action
 
 
 class ActiveState(BaseModel):
-    """The active pointer as a store keeps it."""
+    """The active pointer as a store keeps it.
+
+    States written before deactivation existed (a rollback stack of version names only, no
+    ``"deactivate"`` in the history) load unchanged: the types here are supersets.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str | None = None
-    serial: int = Field(0, ge=0, description="Activations so far (activate and rollback).")
-    rollback_to: tuple[str, ...] = Field(
-        (), description="Versions active before, oldest first; rollback returns to the last."
+    """The active version; None: no model, RRF orders results."""
+    serial: int = Field(
+        0, ge=0, description="Changes of the pointer so far (activate, rollback, deactivate)."
     )
-    history: tuple[Activation, ...] = Field((), description="Recent activations, oldest first.")
+    rollback_to: tuple[str | None, ...] = Field(
+        (),
+        description="What was active before, oldest first (None: no model, RRF); "
+        "rollback returns to the last.",
+    )
+    history: tuple[Activation, ...] = Field((), description="Recent changes, oldest first.")
 
     @property
     def token(self) -> str | None:
-        """``"<version>:<serial>"``; changes whenever the active version is set again."""
-        return None if self.version is None else f"{self.version}:{self.serial}"
+        """``"<version>:<serial>"`` (``"rrf:<serial>"`` without a model); None before the
+        first change. Changes whenever the pointer is set, to a model or to RRF."""
+        if self.serial == 0:
+            return None
+        return f"{self.version or 'rrf'}:{self.serial}"
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,20 @@ def _raw(value: bytes | str) -> bytes:
     return value.encode() if isinstance(value, str) else value
 
 
+RRF_ENTRY = ""
+"""How the rollback list holds "no model, RRF" (a version name is never empty)."""
+
+
 class RedisRegistryStore:
     """Versions and the pointer in Redis, under ``prefix``.
 
     Keys: ``<prefix>version:<version>`` a hash per version (fields ``record``, ``spec`` and
     ``file:<name>`` per model file); ``<prefix>versions`` a sorted set of version names scored
-    by creation time; ``<prefix>active`` the active version; ``<prefix>serial`` the activation
-    counter; ``<prefix>rollback`` the rollback stack and ``<prefix>history`` the recent
-    activations (lists, oldest first). Registration and pointer changes are optimistic
-    transactions (``WATCH``/``MULTI``), so concurrent writers never interleave.
+    by creation time; ``<prefix>active`` the active version (absent: no model, RRF);
+    ``<prefix>serial`` the change counter; ``<prefix>rollback`` the rollback stack (version
+    names, the empty string for RRF) and ``<prefix>history`` the recent changes (lists, oldest
+    first). Registration and pointer changes are optimistic transactions (``WATCH``/``MULTI``),
+    so concurrent writers never interleave.
     """
 
     def __init__(self, client: redis.Redis, prefix: str = "ltrr:ranker:") -> None:
@@ -133,7 +138,7 @@ class RedisRegistryStore:
                     pipe.set(self._serial, new.serial)
                     pipe.delete(self._rollback, self._history)
                     if new.rollback_to:
-                        pipe.rpush(self._rollback, *new.rollback_to)
+                        pipe.rpush(self._rollback, *(v or RRF_ENTRY for v in new.rollback_to))
                     if new.history:
                         pipe.rpush(self._history, *(a.model_dump_json() for a in new.history))
                     pipe.execute()
@@ -161,6 +166,6 @@ class RedisRegistryStore:
         return ActiveState(
             version=None if active is None else _text(active),
             serial=0 if serial is None else int(_text(serial)),
-            rollback_to=tuple(_text(v) for v in rollback),
+            rollback_to=tuple(_text(v) or None for v in rollback),
             history=tuple(Activation.model_validate_json(_raw(a)) for a in history),
         )

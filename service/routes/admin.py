@@ -1,8 +1,8 @@
-"""``/admin``: operate the ranker's model registry (list, activate, roll back).
+"""``/admin``: operate the ranker's model registry (list, activate, deactivate, roll back).
 
 Every admin request needs ``Authorization: Bearer <LTRR_ADMIN_TOKEN>``. Without a
 configured token the endpoints are switched off (403); a missing or wrong token is 401.
-Activation goes through the shared registry, so every replica follows it within its
+Every change goes through the shared registry, so every replica follows it within its
 refresh interval; the replica that answers switches before it responds.
 """
 
@@ -85,9 +85,20 @@ def activate(body: ActivateIn, services: ServicesDep) -> ModelsOut:
     return _models(services)
 
 
+@router.post("/ranker/deactivate", response_model=ModelsOut)
+def deactivate(services: ServicesDep) -> ModelsOut:
+    """Serve no model: RRF orders results (every replica follows; rollback undoes it).
+
+    With no model active, nothing changes.
+    """
+    services.registry.deactivate()
+    services.ranking.holder.refresh()
+    return _models(services)
+
+
 @router.post("/ranker/rollback", response_model=ModelsOut)
 def rollback(services: ServicesDep) -> ModelsOut:
-    """Serve the previously active model again."""
+    """Serve again what was served before the last change: a model, or RRF (no model)."""
     try:
         services.registry.rollback()
     except NothingToRollBack as error:

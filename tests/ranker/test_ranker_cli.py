@@ -1,4 +1,4 @@
-"""``ltrr ranker``: list, show, activate and rollback, on files and on Redis."""
+"""``ltrr ranker``: list, show, activate, deactivate and rollback, on files and on Redis."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_list_shows_versions_newest_first(registered: Registered) -> None:
     assert "feedback, 1,204 searches" in out
     assert "weekly [retrain]" in out, "notes are printed as written, not as markup"
     assert re.search(r"ndcg@3 [01]\.\d{4}", out)
-    assert "no version is active" in out
+    assert out.rstrip().splitlines()[-1] == "no version is active; RRF serves results"
 
 
 def test_activate_then_list_marks_the_active_version(registered: Registered) -> None:
@@ -129,20 +129,55 @@ def test_activate_then_list_marks_the_active_version(registered: Registered) -> 
     assert f"active: {registered.new} (activation 2); rollback goes to {registered.old}" in out
 
 
-def test_rollback_then_nothing_to_roll_back(registered: Registered) -> None:
+def test_rollback_walks_back_to_rrf_then_nothing(registered: Registered) -> None:
     strategies = ["--strategies", SPEC_STRATEGIES]
     code, _, err = _run("rollback", *registered.args, *strategies)
     assert code == 2
     assert _one_line_error(err) == "error: nothing to roll back to: no model was ever activated"
     _run("activate", registered.old, *registered.args, *strategies)
+    _, out, _ = _run("list", *registered.args)
+    assert f"active: {registered.old} (activation 1); rollback goes to RRF (no model)" in out
     _run("activate", registered.new, *registered.args, *strategies)
     code, out, _ = _run("rollback", *registered.args, *strategies)
     assert (code, out.strip()) == (0, f"rolled back to {registered.old} (was {registered.new})")
+    code, out, _ = _run("rollback", *registered.args, *strategies)
+    assert (code, out.strip()) == (0, "rolled back to RRF (no model)")
+    _, out, _ = _run("list", *registered.args)
+    assert out.rstrip().splitlines()[-1] == (
+        "no version is active; RRF serves results (change 4); rollback goes to nothing"
+    )
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("*")]
     code, _, err = _run("rollback", *registered.args, *strategies)
     assert code == 2
     assert _one_line_error(err) == (
-        f"error: nothing to roll back to: no version was active before {registered.old}"
+        "error: nothing to roll back to: nothing served before RRF (no model) is kept"
     )
+
+
+def test_deactivate_then_rollback_reactivates_the_model(registered: Registered) -> None:
+    strategies = ["--strategies", SPEC_STRATEGIES]
+    code, out, _ = _run("deactivate", *registered.args)
+    assert (code, out.strip()) == (0, "no model is active")
+    _run("activate", registered.new, *registered.args, *strategies)
+    code, out, _ = _run("deactivate", *registered.args)
+    assert (code, out.strip()) == (0, f"RRF now orders results (was {registered.new})")
+    code, out, _ = _run("deactivate", *registered.args)
+    assert (code, out.strip()) == (0, "no model is active")
+    _, out, _ = _run("list", *registered.args)
+    assert out.rstrip().splitlines()[-1] == (
+        f"no version is active; RRF serves results (change 2); rollback goes to {registered.new}"
+    )
+    # a rollback to a model is checked against the service's features; to RRF it is not
+    code, _, err = _run("rollback", *registered.args, "--strategies", "bm25")
+    assert code == 2
+    line = _one_line_error(err)
+    assert line.startswith(f"error: model version {registered.new} was trained on other features")
+    code, out, _ = _run("rollback", *registered.args, *strategies)
+    assert (code, out.strip()) == (0, f"rolled back to {registered.new} (was RRF)")
+    _, out, _ = _run("list", *registered.args)
+    assert f"active: {registered.new} (activation 3); rollback goes to RRF (no model)" in out
+    code, out, _ = _run("rollback", *registered.args, "--strategies", "bm25")
+    assert (code, out.strip()) == (0, "rolled back to RRF (no model)")
 
 
 def test_show_prints_the_record(registered: Registered) -> None:

@@ -226,23 +226,30 @@ def test_activate_and_roll_back_walk_the_history(
     first = registry.activate(a)
     assert first is not None
     assert (first.version, first.previous, first.action) == (a, None, "activate")
-    with pytest.raises(NothingToRollBack, match=f"no version was active before {a}"):
-        registry.rollback()
+    assert registry.state().rollback_to == (None,), "the first activation can return to RRF"
     second = registry.activate(b, expected_spec=SPEC)
     assert second is not None
     assert second.previous == a
     registry.activate(c)
     assert registry.active() == c
     assert registry.rollback_target() == b
+    assert registry.state().rollback_to == (None, a, b)
 
     assert registry.rollback(expected_spec=SPEC) == b
     assert registry.rollback() == a, "a second rollback goes further back"
     assert registry.active() == a
-    with pytest.raises(NothingToRollBack):
+    assert registry.rollback() is None, "rolling back the first activation returns to RRF"
+    assert registry.active() is None
+    assert registry.state().rollback_to == ()
+    with pytest.raises(NothingToRollBack) as caught:
         registry.rollback()
+    assert str(caught.value) == (
+        "nothing to roll back to: nothing served before RRF (no model) is kept"
+    )
 
     history = registry.history()
     assert [(h.action, h.version, h.previous) for h in history] == [
+        ("rollback", None, a),
         ("rollback", a, b),
         ("rollback", b, c),
         ("activate", c, b),
@@ -250,6 +257,73 @@ def test_activate_and_roll_back_walk_the_history(
         ("activate", a, None),
     ]
     assert [h.at for h in history] == sorted((h.at for h in history), reverse=True)
+
+
+def test_deactivate_serves_rrf_and_rollback_reactivates_the_model(
+    registry: ModelRegistry, models: list[TrainedModel]
+) -> None:
+    a, b, _ = (registry.register(m, SPEC, trained_on=SPAN).version for m in models)
+    assert registry.deactivate() is None, "nothing active: nothing to deactivate"
+    assert registry.state() == ActiveState()
+    assert registry.active_token() is None
+
+    registry.activate(a)
+    registry.activate(b)
+    change = registry.deactivate()
+    assert change is not None
+    assert (change.action, change.version, change.previous) == ("deactivate", None, b)
+    assert registry.active() is None
+    assert registry.active_token() == "rrf:3"
+    assert registry.state().rollback_to == (None, a, b)
+    assert registry.rollback_target() == b
+
+    assert registry.deactivate() is None, "already RRF: no change"
+    assert registry.active_token() == "rrf:3"
+    assert len(registry.history()) == 3
+
+    other = FeatureSpec.for_strategies(["bm25"])
+    with pytest.raises(FeatureSpecMismatch, match=f"model version {b} was trained on other"):
+        registry.rollback(expected_spec=other)
+    assert registry.active_token() == "rrf:3", "a refused rollback leaves RRF serving"
+
+    assert registry.rollback(expected_spec=SPEC) == b, "rollback re-activates the model"
+    assert registry.active() == b
+    assert registry.active_token() == f"{b}:4"
+    assert registry.state().rollback_to == (None, a)
+    assert [(h.action, h.version, h.previous) for h in registry.history()] == [
+        ("rollback", b, None),
+        ("deactivate", None, b),
+        ("activate", b, a),
+        ("activate", a, None),
+    ]
+
+
+def test_activating_after_deactivation_can_roll_back_to_rrf(
+    registry: ModelRegistry, models: list[TrainedModel]
+) -> None:
+    a, b, _ = (registry.register(m, SPEC, trained_on=SPAN).version for m in models)
+    registry.activate(a)
+    registry.deactivate()
+    registry.activate(b)
+    assert registry.state().rollback_to == (None, a, None)
+    assert registry.rollback() is None
+    assert registry.active_token() == "rrf:4"
+    assert registry.rollback() == a
+    assert registry.rollback() is None
+    assert registry.active_token() == "rrf:6"
+
+
+def test_rolling_back_to_rrf_needs_no_spec_check(
+    registry: ModelRegistry, models: list[TrainedModel]
+) -> None:
+    a = registry.register(models[0], SPEC, trained_on=SPAN).version
+    registry.activate(a)
+    other = FeatureSpec.for_strategies(["bm25"])
+    assert registry.rollback(expected_spec=other) is None
+    assert registry.active() is None
+    assert registry.active_token() == "rrf:2"
+    [last, *_] = registry.history()
+    assert (last.action, last.version, last.previous) == ("rollback", None, a)
 
 
 def test_activating_the_active_version_changes_nothing(
@@ -268,12 +342,20 @@ def test_active_token_changes_with_every_activation(
 ) -> None:
     a, b, _ = (registry.register(m, SPEC, trained_on=SPAN).version for m in models)
     tokens = [registry.active_token()]
-    for step in (lambda: registry.activate(a), lambda: registry.activate(b), registry.rollback):
+    steps = (
+        lambda: registry.activate(a),
+        lambda: registry.activate(b),
+        registry.rollback,
+        registry.deactivate,
+        registry.rollback,
+        registry.rollback,
+    )
+    for step in steps:
         step()
         tokens.append(registry.active_token())
-    assert tokens == [None, f"{a}:1", f"{b}:2", f"{a}:3"]
+    assert tokens == [None, f"{a}:1", f"{b}:2", f"{a}:3", "rrf:4", f"{a}:5", "rrf:6"]
     registry.activate(b)
-    assert registry.active_token() == f"{b}:4", "same version as before, still a new token"
+    assert registry.active_token() == f"{b}:7", "a version served before, still a new token"
 
 
 def test_rollback_refuses_a_previous_model_of_other_features(
@@ -363,6 +445,87 @@ def test_file_pointer_is_replaced_atomically(
     assert registry.active() == b
 
 
+LEGACY_HISTORY = [
+    {"version": "20261118T000010-aaaaaa", "previous": None, "at": T0 + 10, "action": "activate"},
+    {
+        "version": "20261118T000020-bbbbbb",
+        "previous": "20261118T000010-aaaaaa",
+        "at": T0 + 20,
+        "action": "activate",
+    },
+    {
+        "version": "20261118T000030-cccccc",
+        "previous": "20261118T000020-bbbbbb",
+        "at": T0 + 30,
+        "action": "activate",
+    },
+    {
+        "version": "20261118T000020-bbbbbb",
+        "previous": "20261118T000030-cccccc",
+        "at": T0 + 40,
+        "action": "rollback",
+    },
+]
+"""What the registry kept before deactivation existed: a then b then c, rolled back to b."""
+
+
+def _check_legacy_state(registry: ModelRegistry) -> None:
+    """The legacy pointer loads as written, and the new operations work on top of it."""
+    a, b = "20261118T000010-aaaaaa", "20261118T000020-bbbbbb"
+    state = registry.state()
+    assert (state.version, state.serial, state.rollback_to) == (b, 4, (a,))
+    assert [h.model_dump() for h in state.history] == LEGACY_HISTORY
+    assert registry.active_token() == f"{b}:4", "the token a running replica holds is unchanged"
+    change = registry.deactivate()
+    assert change is not None
+    assert (change.version, change.previous) == (None, b)
+    assert registry.state().rollback_to == (a, b)
+    assert registry.active_token() == "rrf:5"
+    assert registry.rollback() == b
+    assert registry.rollback() == a
+    with pytest.raises(NothingToRollBack, match=f"nothing served before {a} is kept"):
+        registry.rollback()
+
+
+def test_file_store_loads_a_pointer_written_before_deactivation(tmp_path: Path) -> None:
+    (tmp_path / ACTIVE_FILE).write_text(
+        json.dumps(
+            {
+                "version": "20261118T000020-bbbbbb",
+                "serial": 4,
+                "rollback_to": ["20261118T000010-aaaaaa"],
+                "history": LEGACY_HISTORY,
+            }
+        )
+    )
+    registry = ModelRegistry(FileRegistryStore(tmp_path), clock=Clock())
+    _check_legacy_state(registry)
+    written = json.loads((tmp_path / ACTIVE_FILE).read_text())
+    assert written["version"] == "20261118T000010-aaaaaa"
+    assert written["rollback_to"] == []
+    assert written["history"][-3]["action"] == "deactivate"
+    assert written["history"][-3]["version"] is None
+
+
+@pytest.mark.integration
+def test_redis_store_loads_a_pointer_written_before_deactivation(
+    redis_client: redis.Redis,
+) -> None:
+    prefix = f"ltrr:test:{uuid.uuid4().hex}:"
+    redis_client.set(f"{prefix}active", "20261118T000020-bbbbbb")
+    redis_client.set(f"{prefix}serial", 4)
+    redis_client.rpush(f"{prefix}rollback", "20261118T000010-aaaaaa")
+    redis_client.rpush(f"{prefix}history", *(json.dumps(h) for h in LEGACY_HISTORY))
+    registry = ModelRegistry(RedisRegistryStore(redis_client, prefix), clock=Clock())
+    _check_legacy_state(registry)
+    assert redis_client.get(f"{prefix}active") == b"20261118T000010-aaaaaa"
+    assert redis_client.exists(f"{prefix}rollback") == 0
+    registry.deactivate()
+    assert redis_client.get(f"{prefix}active") is None
+    assert redis_client.lrange(f"{prefix}rollback", 0, -1) == [b"20261118T000010-aaaaaa"]
+    redis_client.delete(*redis_client.scan_iter(match=f"{prefix}*"))
+
+
 def test_a_half_written_version_is_invisible(tmp_path: Path, models: list[TrainedModel]) -> None:
     registry = ModelRegistry(FileRegistryStore(tmp_path), clock=Clock())
     (tmp_path / ".incoming-20260101T000000-abcdef-x1").mkdir(parents=True)
@@ -392,9 +555,11 @@ def test_redis_store_keys_and_loading_without_files(
         f"{prefix}versions",
         f"{prefix}active",
         f"{prefix}serial",
+        f"{prefix}rollback",
         f"{prefix}history",
     }
     assert redis_client.get(f"{prefix}active") == record.version.encode()
+    assert redis_client.lrange(f"{prefix}rollback", 0, -1) == [b""], "RRF is kept as ''"
     fields = redis_client.hkeys(f"{prefix}version:{record.version}")
     assert sorted(fields) == [b"file:metadata.json", b"file:model.txt", b"record", b"spec"]
 

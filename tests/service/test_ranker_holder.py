@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
 import redis
 
 from ranker.dataset import RankingDataset
 from ranker.feature_spec import FeatureSpec
-from ranker.registry import DataSpan, ModelRegistry, RedisRegistryStore
+from ranker.registry import (
+    DataSpan,
+    FileRegistryStore,
+    ModelRegistry,
+    NothingToRollBack,
+    RedisRegistryStore,
+    RegistryStore,
+)
 from ranker.train import TrainConfig, TrainedModel, train_lambdamart
 from service.metrics import Metrics
 from service.ranking import RankerHolder
@@ -72,3 +83,58 @@ def test_a_model_of_other_features_is_refused_and_the_old_one_kept(
     assert "other features" in holder.error
     sample = metrics.registry.get_sample_value("ltrr_ranker_reloads_total", {"outcome": "refused"})
     assert sample == 1.0
+
+
+@pytest.fixture(params=["files", pytest.param("redis", marks=pytest.mark.integration)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RegistryStore]:
+    """An empty registry store of each kind (Redis keys under a prefix of this test only)."""
+    if request.param == "files":
+        yield FileRegistryStore(tmp_path / "ranker")
+        return
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    yield RedisRegistryStore(client, f"ltrr:test:{uuid.uuid4().hex}:")
+
+
+def _gauge(metrics: Metrics) -> float | None:
+    return metrics.registry.get_sample_value("ltrr_ranker_active")
+
+
+def test_replicas_return_to_rrf_on_rollback_of_the_first_model_and_on_deactivate(
+    store: RegistryStore,
+) -> None:
+    operator = ModelRegistry(store)
+    metrics = Metrics()
+    holder = RankerHolder(ModelRegistry(store), SPEC, metrics)
+    model = operator.register(_model(SPEC, 1), SPEC, trained_on=DataSpan(source="test"))
+    operator.activate(model.version)
+    assert holder.refresh()
+    assert holder.ranker is not None
+    assert holder.ranker.version == model.version
+    assert _gauge(metrics) == 1.0
+
+    assert operator.rollback() is None  # the first activation: back to RRF
+    assert holder.refresh(), "the return to RRF is a change the replica follows"
+    assert holder.ranker is None
+    assert holder.error is None
+    assert _gauge(metrics) == 0.0
+    assert not holder.refresh()
+    with pytest.raises(NothingToRollBack):
+        operator.rollback()
+
+    operator.activate(model.version)
+    assert holder.refresh()
+    assert holder.ranker is not None
+    change = operator.deactivate()
+    assert change is not None
+    assert change.previous == model.version
+    assert holder.refresh()
+    assert holder.ranker is None
+    assert _gauge(metrics) == 0.0
+
+    assert operator.rollback() == model.version  # undoes the deactivation
+    assert holder.refresh()
+    assert holder.ranker is not None
+    assert holder.ranker.version == model.version
+    assert _gauge(metrics) == 1.0
+    loaded = metrics.registry.get_sample_value("ltrr_ranker_reloads_total", {"outcome": "loaded"})
+    assert loaded == 5.0, "activate, rollback to RRF, activate, deactivate, rollback"

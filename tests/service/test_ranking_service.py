@@ -159,16 +159,28 @@ def test_feedback_joins_the_served_features_into_training_data(
     assert trained_version in {m.version for m in services.registry.list()}
 
 
-def test_admin_endpoints_need_the_token(app_client: TestClient, client: TestClient) -> None:
-    assert app_client.get("/admin/ranker/models").status_code == 401
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/admin/ranker/models"),
+        ("POST", "/admin/ranker/deactivate"),
+        ("POST", "/admin/ranker/rollback"),
+    ],
+)
+def test_admin_endpoints_need_the_token(
+    app_client: TestClient, client: TestClient, method: str, path: str
+) -> None:
+    assert app_client.request(method, path).status_code == 401
     wrong = {"Authorization": "Bearer not-the-token-0123456789"}
-    response = app_client.get("/admin/ranker/models", headers=wrong)
+    response = app_client.request(method, path, headers=wrong)
     assert response.status_code == 401
     assert "Authorization: Bearer" in response.json()["detail"]
+    assert response.headers["WWW-Authenticate"] == "Bearer"
     # the shared test app has no token configured: the endpoints are off
-    response = client.get("/admin/ranker/models", headers=AUTH)
+    response = client.request(method, path, headers=AUTH)
     assert response.status_code == 403
     assert "LTRR_ADMIN_TOKEN" in response.json()["detail"]
+    assert _services(app_client).registry.state().serial == 0, "refused requests change nothing"
 
 
 def test_activated_model_orders_and_explains_the_results(
@@ -211,7 +223,46 @@ def test_activated_model_orders_and_explains_the_results(
         assert "unknown model version" in bad.json()["detail"]
     finally:
         rolled = app_client.post("/admin/ranker/rollback", headers=AUTH)
-        assert rolled.status_code == 409  # nothing was active before: nothing to roll back to
+    # the first activation rolls back to no model: RRF serves again, on this replica at once
+    assert rolled.status_code == 200, rolled.text
+    assert (rolled.json()["active"], rolled.json()["serving"]) == (None, "rrf")
+    assert services.registry.active_token() == "rrf:2"
+    assert _search(app_client, "queen")["explain"]["ranker"] == "rrf"
+    nothing = app_client.post("/admin/ranker/rollback", headers=AUTH)
+    assert nothing.status_code == 409
+    assert nothing.json()["detail"] == (
+        "nothing to roll back to: nothing served before RRF (no model) is kept"
+    )
+
+
+def test_deactivate_returns_to_rrf_and_rollback_undoes_it(
+    app_client: TestClient, trained_version: str
+) -> None:
+    services = _services(app_client)
+    idle = app_client.post("/admin/ranker/deactivate", headers=AUTH)
+    assert idle.status_code == 200, idle.text
+    assert (idle.json()["active"], idle.json()["serving"]) == (None, "rrf")
+    serial = services.registry.state().serial
+    response = app_client.post(
+        "/admin/ranker/activate", json={"version": trained_version}, headers=AUTH
+    )
+    assert response.json()["serving"] == trained_version
+    assert _search(app_client, "abba")["explain"]["ranker"] == trained_version
+
+    off = app_client.post("/admin/ranker/deactivate", headers=AUTH)
+    assert off.status_code == 200, off.text
+    body = off.json()
+    assert (body["active"], body["serving"], body["serving_error"]) == (None, "rrf", None)
+    assert trained_version in {m["version"] for m in body["models"]}, "the model stays registered"
+    assert services.registry.active_token() == f"rrf:{serial + 2}"
+    assert _search(app_client, "abba")["explain"]["ranker"] == "rrf"
+    [last, *_] = services.registry.history()
+    assert (last.action, last.version, last.previous) == ("deactivate", None, trained_version)
+
+    back = app_client.post("/admin/ranker/rollback", headers=AUTH)
+    assert back.status_code == 200, back.text
+    assert back.json()["active"] == back.json()["serving"] == trained_version
+    assert _search(app_client, "abba")["explain"]["ranker"] == trained_version
 
 
 class _Broken:
@@ -247,6 +298,10 @@ def test_hot_reload_under_concurrent_searches(app_client: TestClient, trained_ve
     naive = fit_from_logs(services.settings.data_dir / LEARNING_LOG_FILE, spec, debias=Debias.NONE)
     other = services.registry.register(naive.model, spec, trained_on=naive.span).version
     assert other != trained_version
+    start = app_client.post(
+        "/admin/ranker/activate", json={"version": trained_version}, headers=AUTH
+    )
+    assert start.json()["serving"] == trained_version, "searches start on a model, not RRF"
     stop = threading.Event()
     statuses: list[int] = []
     rankers: set[str] = set()
