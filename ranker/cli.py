@@ -276,6 +276,9 @@ def train(
     valid_fraction: Annotated[
         float, typer.Option(min=0.01, max=0.9, help="Latest share of searches held out.")
     ] = 0.2,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="Boosting rounds (trees); no early stopping on clicks.")
+    ] = 150,
     activate_model: Annotated[
         bool, typer.Option("--activate", help="Serve the new model right away.")
     ] = False,
@@ -283,7 +286,7 @@ def train(
 ) -> None:
     """Train a LambdaMART ranker from the learning log and register it (see docs/ranker.md)."""
     from ranker.dataset import DatasetError
-    from ranker.fit import Debias, fit_from_logs
+    from ranker.fit import FEEDBACK_CONFIG, Debias, fit_from_logs
     from service.app_state import LEARNING_LOG_FILE
     from service.settings import Settings
 
@@ -298,6 +301,7 @@ def train(
             data_dir / LEARNING_LOG_FILE,
             spec,
             debias=mode,
+            config=FEEDBACK_CONFIG.model_copy(update={"n_estimators": rounds}),
             swaps=swaps,
             valid_fraction=valid_fraction,
         )
