@@ -103,6 +103,11 @@ def simulate_ranker_command(
     from evaluation.ranker_experiment import run_experiment, summary_rows
     from simulator.world import CatalogWorld
 
+    if keep_data is not None and keep_data.exists() and any(keep_data.iterdir()):
+        raise typer.BadParameter(
+            f"{keep_data} is not empty: give a new or empty directory to keep the data in",
+            param_hint="--keep-data",
+        )
     pristine, catalog = prepare_data_dir(data_dir, catalog_size, seed)
     world = CatalogWorld.from_file(catalog)
     with progress_bar(console) as progress:
@@ -126,8 +131,7 @@ def simulate_ranker_command(
                 on_stage=on_stage,
             )
             if keep_data is not None:
-                shutil.rmtree(keep_data, ignore_errors=True)
-                shutil.copytree(work, keep_data)
+                shutil.copytree(work, keep_data, dirs_exist_ok=True)
     table = Table(title=f"rankers on {eval_sessions} fresh sessions, seed {seed}")
     for column in ("ranker", "ndcg@10", "vs rrf", "success@10"):
         table.add_column(column, justify="left" if column == "ranker" else "right")

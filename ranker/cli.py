@@ -277,8 +277,11 @@ def train(
         float, typer.Option(min=0.01, max=0.9, help="Latest share of searches held out.")
     ] = 0.2,
     rounds: Annotated[
-        int, typer.Option(min=1, help="Boosting rounds (trees); no early stopping on clicks.")
-    ] = 150,
+        int | None,
+        typer.Option(
+            min=1, help="Boosting rounds (trees; default 150); no early stopping on clicks."
+        ),
+    ] = None,
     activate_model: Annotated[
         bool, typer.Option("--activate", help="Serve the new model right away.")
     ] = False,
@@ -301,7 +304,9 @@ def train(
             data_dir / LEARNING_LOG_FILE,
             spec,
             debias=mode,
-            config=FEEDBACK_CONFIG.model_copy(update={"n_estimators": rounds}),
+            config=FEEDBACK_CONFIG
+            if rounds is None
+            else FEEDBACK_CONFIG.model_copy(update={"n_estimators": rounds}),
             swaps=swaps,
             valid_fraction=valid_fraction,
         )

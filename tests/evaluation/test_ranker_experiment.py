@@ -53,3 +53,24 @@ def test_experiment_trains_and_compares_rankers(
     files = write_plots(report, tmp_path / "plots")
     assert [f.name for f in files] == ["propensities.png", "rankers.png"]
     assert all(f.stat().st_size > 1000 for f in files)
+
+
+def test_keep_data_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    """Checked before any work: a directory with other content is never overwritten."""
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["simulate-ranker", "--catalog-size", "50", "--data-dir", str(tmp_path / "sim"),
+         "--keep-data", str(keep)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    message = " ".join(result.output.replace("│", " ").split())  # rich wraps it in a panel
+    assert "is not empty: give a new or empty directory" in message
+    assert (keep / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not (tmp_path / "sim").exists()
