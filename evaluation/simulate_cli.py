@@ -26,6 +26,7 @@ from service.progress import progress_bar
 if TYPE_CHECKING:
     from evaluation.simulate import PolicyReport, SimulationReport
     from service.settings import Settings
+    from simulator.intents import IntentType
     from simulator.session import SessionRecord
 
 console = Console(stderr=True)
@@ -87,6 +88,32 @@ SIMULATION_WINDOW_S = 2.0
 is 300 s in production). A simulated listener sends all of a search's feedback within
 milliseconds, so a search still without success after 2 s will never get one; a longer
 window only delays learning from failures by thousands of sessions."""
+
+
+def parse_type_mix(text: str) -> dict[IntentType, float]:
+    """``attribute=0.4,descriptive=0.4,...`` → an intent-type mix (weights, normalized later)."""
+    from simulator.intents import IntentType
+
+    mix: dict[IntentType, float] = {}
+    for part in text.split(","):
+        name, sep, weight = part.partition("=")
+        if not sep:
+            raise ValueError(f"{part!r} is not TYPE=WEIGHT")
+        try:
+            kind = IntentType(name.strip())
+        except ValueError:
+            known = ", ".join(t.value for t in IntentType)
+            raise ValueError(f"unknown intent type {name.strip()!r}; known: {known}") from None
+        try:
+            value = float(weight)
+        except ValueError:
+            raise ValueError(f"weight of {kind.value} is not a number: {weight!r}") from None
+        if not value >= 0 or value == float("inf"):
+            raise ValueError(f"weight of {kind.value} must be a finite number >= 0: {weight!r}")
+        mix[kind] = value
+    if sum(mix.values()) <= 0:
+        raise ValueError("at least one intent type needs a positive weight")
+    return mix
 
 
 def settings_for(policy_name: str, data_dir: Path, seed: int) -> Settings:
@@ -186,6 +213,13 @@ def simulate_command(
             "change for every policy): how fast does each policy re-adapt?",
         ),
     ] = None,
+    drift_mix: Annotated[
+        str | None,
+        typer.Option(
+            help="With --drift-at: the intent-type mix after the change, e.g. "
+            "'attribute=0.4,descriptive=0.4,spearfish=0.1,related=0.1' (default: unchanged).",
+        ),
+    ] = None,
     snapshot: Annotated[
         Path | None,
         typer.Option(
@@ -217,6 +251,14 @@ def simulate_command(
     from simulator.sampling import IntentSampler
     from simulator.world import CatalogWorld
 
+    try:
+        mix = None if drift_mix is None else parse_type_mix(drift_mix)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] --drift-mix: {error}")
+        raise typer.Exit(code=2) from error
+    if mix is not None and drift_at is None:
+        console.print("[red]error:[/red] --drift-mix needs --drift-at (when the mix changes)")
+        raise typer.Exit(code=2)
     names = list(dict.fromkeys(policy or ["static-bm25"]))
     pristine, catalog = prepare_data_dir(data_dir, catalog_size, seed)
     base = Settings(data_dir=pristine)
@@ -230,7 +272,9 @@ def simulate_command(
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=2) from error
 
-    config = SimulatorConfig(drift=None if drift_at is None else DriftConfig(at_session=drift_at))
+    config = SimulatorConfig(
+        drift=None if drift_at is None else DriftConfig(at_session=drift_at, type_mix=mix)
+    )
     world = CatalogWorld.from_file(catalog)
     listeners = seed if session_seed is None else session_seed
     population = Population.generate(world, config.population, listeners)

@@ -32,6 +32,7 @@ from evaluation.simulate import (
     ndcg_at_k,
     run_policy,
 )
+from evaluation.simulate_cli import parse_type_mix
 from service.app import create_app
 from service.cli import app
 from service.settings import FeedbackConfig, Settings
@@ -241,6 +242,8 @@ def test_cli_writes_json_and_report(tmp_path: Path) -> None:
         "--report", str(report),
         "--data-dir", str(cli_root / "data"),
         "--window", "10",
+        "--drift-at", "10",
+        "--drift-mix", "attribute=3,descriptive=1",
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -248,6 +251,10 @@ def test_cli_writes_json_and_report(tmp_path: Path) -> None:
     assert set(body["policies"]) == {"static-bm25", "oracle"}
     assert len(body["policies"]["oracle"]["curve"]) == 2
     assert body["examination_curve"][0] == pytest.approx(0.95)
+    assert body["simulator"]["drift"] == {
+        "at_session": 10,
+        "type_mix": {"attribute": 3.0, "descriptive": 1.0},
+    }
     for name in ("report.md", "learning_curves.png", "strategy_shares.png", "per_intent.png"):
         assert (report / name).is_file()
     marker = cli_root / "data" / "catalog-800-seed4" / "simulation-catalog.json"
@@ -258,3 +265,31 @@ def test_cli_writes_json_and_report(tmp_path: Path) -> None:
     )
     assert unknown.exit_code == 2
     assert "unknown policy 'nope'" in unknown.output
+
+
+@pytest.mark.parametrize(
+    ("mix", "message"),
+    [
+        ("attribute", "'attribute' is not TYPE=WEIGHT"),
+        ("mood=1", "unknown intent type 'mood'; known: spearfish, attribute"),
+        ("attribute=lots", "weight of attribute is not a number"),
+        ("attribute=-1", "must be a finite number >= 0"),
+        ("attribute=0", "at least one intent type needs a positive weight"),
+    ],
+)
+def test_a_bad_drift_mix_is_refused_with_its_reason(mix: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_type_mix(mix)
+    result = CliRunner().invoke(app, ["simulate", "--drift-at", "5", "--drift-mix", mix])
+    assert result.exit_code == 2
+    assert message.split(";")[0] in " ".join(result.output.split())
+
+
+def test_a_drift_mix_needs_a_drift_point() -> None:
+    assert parse_type_mix("spearfish=0.2, related=0.8") == {
+        IntentType.SPEARFISH: 0.2,
+        IntentType.RELATED: 0.8,
+    }
+    result = CliRunner().invoke(app, ["simulate", "--drift-mix", "attribute=1"])
+    assert result.exit_code == 2
+    assert "--drift-mix needs --drift-at" in result.output
