@@ -67,6 +67,10 @@ class ModelReport(BaseModel):
     searches: int
     rows: int
     valid_click_ndcg_at_10: float | None
+    trees: int | None = None
+    """Boosting rounds the model kept."""
+    valid_ips_dcg_at_10: float | None = None
+    """Counterfactual DCG@10 of the held-out searches, when it chose the rounds."""
 
 
 class RankerEvaluation(BaseModel):
@@ -199,6 +203,8 @@ def run_experiment(
                 searches=fit.span.searches,
                 rows=fit.span.rows,
                 valid_click_ndcg_at_10=fit.metrics.get("ndcg@10"),
+                trees=fit.model.best_iteration,
+                valid_ips_dcg_at_10=fit.metrics.get("ips_dcg@10"),
             )
         rankers: dict[str, str] = {"rrf": "rrf"}
         rankers.update({name: m.version for name, m in models.items()})
@@ -250,6 +256,7 @@ def _coldstart(
         searches=span.searches,
         rows=span.rows,
         valid_click_ndcg_at_10=None,
+        trees=model.best_iteration,
     )
 
 

@@ -11,16 +11,21 @@ Three ways to treat the position at which each shown result was logged:
   Biased Feedback", WSDM), with propensities ltrr estimates itself from the randomized
   swaps it served (:mod:`ranker.interventions`, :mod:`ranker.propensity`).
 
-Validation holds out the latest searches (by time); its NDCG is on click labels, so it is
-itself position-biased: compare models on judged or simulated relevance instead. For the
-same reason it does not stop training (:data:`FEEDBACK_CONFIG`): held-out clicks favour the
-order the logging ranker showed, so their NDCG peaks after a handful of trees — a debiased
-model, which departs from that order on purpose, peaked at its first tree — while nDCG on
-the simulator's true relevance kept rising (``docs/ranker.md``).
+Validation holds out the latest searches (by time). Its NDCG is on click labels, so it is
+itself position-biased, and it does not stop training: held-out clicks favour the order the
+logging ranker showed, so their NDCG peaked after a handful of trees — a debiased model,
+which departs from that order on purpose, peaked at its first tree — while nDCG on the
+simulator's true relevance kept rising (``docs/ranker.md``). When the log holds randomized
+swaps, the debiased modes instead keep the number of rounds (of up to
+:data:`SELECTION_ROUNDS`) that maximizes the held-out searches' counterfactual DCG@10
+(:class:`ranker.counterfactual.IpsDcg`): clicks weighted by the inverse of their position's
+estimated examination propensity, an unbiased estimate of DCG on relevance. Without swaps,
+and for the naive mode, training runs :data:`FEEDBACK_CONFIG`'s fixed rounds.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +33,7 @@ from typing import Final
 
 import numpy as np
 
+from ranker.counterfactual import IpsDcg
 from ranker.dataset import DatasetError, RankingDataset
 from ranker.feature_spec import FeatureSpec
 from ranker.interventions import SwapConfig
@@ -41,6 +47,9 @@ FEEDBACK_CONFIG: Final = TrainConfig(
 )
 """Training from logged feedback: a fixed number of rounds at a small learning rate, no
 early stopping on (position-biased) held-out clicks; the validation NDCG is reported only."""
+
+SELECTION_ROUNDS: Final = 300
+"""The round budget when a counterfactual metric chooses how many rounds to keep."""
 
 
 class Debias(StrEnum):
@@ -104,6 +113,7 @@ def fit_from_logs(
     include_unshown: bool = True,
     since: float | None = None,
     until: float | None = None,
+    select: bool = True,
 ) -> FitResult:
     """Train LambdaMART on the learning log at ``path`` (see the module docs).
 
@@ -111,10 +121,16 @@ def fit_from_logs(
     label-0 rows at one position past the page: the model scores the whole union at serve
     time, so it must see candidates from below the page in training too, or it will
     promote whatever it never learned to demote.
+
+    With ``select`` and randomized swaps in the log, the debiased modes keep the number of
+    rounds that maximizes the counterfactual DCG@10 of the held-out, latest searches
+    (:class:`ranker.counterfactual.IpsDcg`, propensities estimated from the swaps); the naive
+    mode knows no propensities and keeps every round.
     """
     data = read_training(
         path, spec, labels, include_unshown=include_unshown, since=since, until=until
     )
+    given = config
     config = config or FEEDBACK_CONFIG
     if debias is Debias.LIGHTGBM:
         config = config.model_copy(update={"debias_positions": True})
@@ -123,8 +139,17 @@ def fit_from_logs(
     if debias is Debias.IPW:
         estimate = estimate_from_log(path, spec, swaps or SwapConfig())
         train = ipw_weighted(train, estimate, clip)
-    model = train_lambdamart(train, valid, config)
-    metrics = dict(model.valid_metrics)  # NDCG on held-out click labels (position-biased)
+    elif debias is Debias.LIGHTGBM and select:
+        with contextlib.suppress(DatasetError):  # no swaps logged: fixed rounds
+            estimate = estimate_from_log(path, spec, swaps or SwapConfig())
+    select_by = None
+    if select and estimate is not None:
+        select_by = IpsDcg.of(valid, estimate, clip=clip)
+        rounds = SELECTION_ROUNDS if given is None else config.n_estimators
+        config = config.model_copy(update={"early_stopping_rounds": None, "n_estimators": rounds})
+    model = train_lambdamart(train, valid, config, select_by=select_by)
+    # NDCG on held-out click labels (position-biased), and ips_dcg@10 when it chose the rounds
+    metrics = dict(model.valid_metrics)
     span = DataSpan(
         source=f"feedback:{debias.value}",
         searches=data.searches,

@@ -29,7 +29,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -221,22 +221,44 @@ def _lgb_dataset(
     )
 
 
+class HeldOutMetric(Protocol):
+    """A validation metric of the scores of every validation row; higher is better."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, scores: ArrayLike) -> float: ...
+
+
 def train_lambdamart(
     train: RankingDataset,
     valid: RankingDataset | None,
     config: TrainConfig | None = None,
+    *,
+    select_by: HeldOutMetric | None = None,
 ) -> TrainedModel:
     """Fit LambdaMART on ``train``, early-stopping on NDCG of ``valid``.
 
     With ``config.debias_positions`` the training set's ``positions`` feed LightGBM's
     position-bias estimation; the validation set is scored on its labels as they are.
     Per-row ``weights`` of either set are always used.
+
+    ``select_by`` replaces early stopping on LightGBM's NDCG: every round of
+    ``config.n_estimators`` is trained and the model keeps the rounds where ``select_by`` of
+    the validation scores peaked (early stopping with a patience of the whole budget, which
+    suits a noisy metric such as :class:`ranker.counterfactual.IpsDcg`).
     """
     config = config or TrainConfig()
     if config.debias_positions and train.positions is None:
         raise DatasetError("debias_positions needs positions on the training set, but it has none")
     if config.early_stopping_rounds is not None and valid is None:
         raise DatasetError("early stopping needs a validation set, but valid is None")
+    if select_by is not None and valid is None:
+        raise DatasetError("select_by needs a validation set, but valid is None")
+    if select_by is not None and config.early_stopping_rounds is not None:
+        raise ValueError(
+            "select_by chooses the rounds itself: set early_stopping_rounds to None with it"
+        )
     if valid is not None and valid.feature_names != train.feature_names:
         raise DatasetError("valid must have the same feature names, in order, as train")
 
@@ -262,15 +284,25 @@ def train_lambdamart(
     if config.learning_rate_decay > 0.0:
         callbacks.append(lgb.reset_parameter(learning_rate=config.learning_rate_at))
 
+    feval = None
+    if select_by is not None:
+        metric = select_by
+
+        def feval(scores: NDArray[np.float64], _data: lgb.Dataset) -> tuple[str, float, bool]:
+            return metric.name, metric(scores), True
+
     booster = lgb.train(
         params,
         train_set,
         num_boost_round=config.n_estimators,
         valid_sets=valid_sets,
         valid_names=valid_names,
+        feval=feval,
         callbacks=callbacks,
     )
     best = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
+    if select_by is not None:
+        best = int(np.argmax(history["valid"][select_by.name])) + 1
     metrics = {name: float(values[best - 1]) for name, values in history.get("valid", {}).items()}
     return TrainedModel(
         booster=booster,

@@ -43,6 +43,14 @@ def test_experiment_trains_and_compares_rankers(
         assert evaluation.per_intent_success
     for model in report.models.values():
         assert model.searches > 20
+        assert model.trees is not None
+        assert model.trees >= 1
+    # The debiased fits chose their rounds by counterfactual DCG; the naive one knows no
+    # propensities and keeps them all.
+    assert report.models["ltr-lightgbm"].valid_ips_dcg_at_10 is not None
+    assert report.models["ltr-ipw"].valid_ips_dcg_at_10 is not None
+    assert report.models["ltr-none"].valid_ips_dcg_at_10 is None
+    assert report.models["ltr-none"].trees == 150
     p = report.propensities
     assert p is not None
     assert p.swapped_searches > 30

@@ -265,3 +265,34 @@ def test_monotone_constraints_by_feature_name() -> None:
         )
     with pytest.raises(ValueError, match="must be -1, 0 or 1"):
         TrainConfig(monotone_constraints={"relevance": 2})
+
+
+def test_a_held_out_metric_chooses_the_rounds() -> None:
+    logs = _logged_clicks(seed=5, n_queries=600)
+    train, valid = logs.select_queries(np.arange(400)), logs.select_queries(np.arange(400, 600))
+    seen: list[float] = []
+
+    class Relevance:
+        """How well the scores order by feature 0 (the true grade); any metric of scores."""
+
+        name = "relevance_corr"
+
+        def __call__(self, scores: Any) -> float:
+            value = float(np.corrcoef(scores, valid.features[:, 0])[0, 1])
+            seen.append(0.0 if np.isnan(value) else value)
+            return seen[-1]
+
+    config = TrainConfig(n_estimators=40, early_stopping_rounds=None, min_data_in_leaf=5)
+    model = train_lambdamart(train, valid, config, select_by=Relevance())
+    assert len(seen) == 40
+    assert model.best_iteration == int(np.argmax(seen)) + 1
+    assert model.valid_metrics["relevance_corr"] == pytest.approx(max(seen))
+    assert "ndcg@10" in model.valid_metrics  # LightGBM's own metric is still reported
+    assert model.booster.current_iteration() == 40  # every round trained, the best kept
+    scores = model.predict(valid.features)
+    assert float(np.corrcoef(scores, valid.features[:, 0])[0, 1]) == pytest.approx(max(seen))
+
+    with pytest.raises(ValueError, match="set early_stopping_rounds to None"):
+        train_lambdamart(train, valid, TrainConfig(n_estimators=2), select_by=Relevance())
+    with pytest.raises(DatasetError, match="select_by needs a validation set"):
+        train_lambdamart(train, None, config, select_by=Relevance())
