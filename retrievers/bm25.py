@@ -209,7 +209,10 @@ class TantivyBM25:
     def upsert(self, entities: Iterable[Entity], *, heap_bytes: int = 200_000_000) -> int:
         """Insert or replace entities by id and commit; searches see them on return."""
         with self._write_lock:
-            writer = self._index.writer(heap_bytes, 0)
+            # One indexing thread: with several, documents land in per-thread segments in
+            # whatever order the threads interleave, and equal scores rank by that order —
+            # fresh indexes of the same catalog would rank ties differently.
+            writer = self._index.writer(heap_bytes, 1)
             count = 0
             try:
                 for entity in entities:

@@ -157,3 +157,18 @@ def test_schema_version_mismatch_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bm25" / "ltrr-schema-version").write_text("0")
     with pytest.raises(RuntimeError, match="schema version 0"):
         TantivyBM25(tmp_path / "bm25")
+
+
+def test_indexing_the_same_catalog_twice_ranks_ties_the_same(tmp_path: Path) -> None:
+    """Equal scores keep the index's document order, so that order must not depend on how
+    indexing threads happened to interleave: fresh indexes rank identically."""
+    entities = [
+        _entity(f"e{i:04d}", "Love", artists=[f"Artist {i % 7}"], popularity=50)
+        for i in range(3000)
+    ]
+    rankings = []
+    for build in range(3):
+        index = TantivyBM25(tmp_path / f"bm25-{build}")
+        index.upsert(entities)
+        rankings.append([c.entity_id for c in index.search(RetrievalQuery("love"), 100)])
+    assert rankings[0] == rankings[1] == rankings[2]
