@@ -19,6 +19,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from simulator.api import SearchOutcome
 from simulator.intents import GroundTruth
@@ -295,11 +296,55 @@ def parse_static(name: str, env: PolicyEnvironment) -> StaticPolicy:
     return StaticPolicy(env, plan, name)
 
 
+class MemoryVariant(StrEnum):
+    """A memory ablation: the service a policy runs against, named by a suffix of the
+    policy's name (``static-all+memory-cold``), whatever its plan policy.
+
+    Compared with the plain policy on the same sessions, the variants show what the
+    memory learns from feedback, which its predicted pairs otherwise hide.
+    """
+
+    FROZEN = "memory-frozen"
+    """The memory does not learn from feedback (``LTRR_MEMORY__LEARN=false``):
+    it serves its predicted pairs only."""
+    COLD = "memory-cold"
+    """The memory starts without predicted pairs: all it knows comes from feedback."""
+
+
+VARIANT_SEPARATOR = "+"
+
+
+def split_variant(name: str) -> tuple[str, MemoryVariant | None]:
+    """``static-all+memory-cold`` → ``("static-all", MemoryVariant.COLD)``; a name without
+    a suffix has no variant. An unknown suffix fails, listing the valid ones."""
+    plan, separator, suffix = name.partition(VARIANT_SEPARATOR)
+    if not separator:
+        return name, None
+    try:
+        return plan, MemoryVariant(suffix)
+    except ValueError:
+        valid = sorted(v.value for v in MemoryVariant)
+        raise PolicyError(
+            f"policy {name!r}: unknown variant {suffix!r}; valid variants: {valid} "
+            f"(written POLICY{VARIANT_SEPARATOR}VARIANT)"
+        ) from None
+
+
 def make_policy(name: str, env: PolicyEnvironment) -> Policy:
-    """Build a policy by name; unknown names and unsupported strategies fail loudly."""
-    if name.startswith("static:"):
-        return parse_static(name, env)
-    factory = POLICIES.get(name)
+    """Build a policy by name; unknown names, variants and unsupported strategies fail loudly.
+
+    A variant (:class:`MemoryVariant`) changes the service, not the plans: the policy
+    built is the plan policy of the name's first part.
+    """
+    plan_name, variant = split_variant(name)
+    if variant is not None and "memory" not in env.strategies:
+        raise PolicyError(
+            f"policy {name!r}: the {variant.value} variant needs the memory strategy, which "
+            f"the service does not register; registered: {list(env.strategies)}"
+        )
+    if plan_name.startswith("static:"):
+        return parse_static(plan_name, env)
+    factory = POLICIES.get(plan_name)
     if factory is None:
-        raise PolicyError(f"unknown policy {name!r}; valid policies: {sorted(POLICIES)}")
+        raise PolicyError(f"unknown policy {plan_name!r}; valid policies: {sorted(POLICIES)}")
     return factory(env)

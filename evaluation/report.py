@@ -8,15 +8,30 @@ they lean on each strategy (strategy shares), and which needs do they serve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from evaluation.policies import MemoryVariant, PolicyError, split_variant
 from evaluation.simulate import Metrics, SimulationReport
 
 MEMORY_SEGMENT = "head-misspelled"
+VARIANT_LINES: dict[MemoryVariant | None, str] = {
+    None: "-",
+    MemoryVariant.FROZEN: "--",
+    MemoryVariant.COLD: ":",
+}
+"""Line style per memory variant; a plan policy and its variants share a colour."""
+VARIANT_NOTES: dict[MemoryVariant, str] = {
+    MemoryVariant.FROZEN: "`POLICY+memory-frozen` runs the plans of POLICY against a service "
+    "whose memory does not learn from feedback (`LTRR_MEMORY__LEARN=false`, predicted pairs "
+    "only), so its gap to POLICY is what feedback taught the memory.",
+    MemoryVariant.COLD: "`POLICY+memory-cold` starts the memory without predicted pairs, so "
+    "all it knows it learned from this run's feedback.",
+}
 
 CURVE_METRICS: tuple[tuple[str, str], ...] = (
     ("success_at_10", "success@10"),
@@ -44,15 +59,56 @@ def _save(figure: Figure, path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def _variant(name: str) -> tuple[str, MemoryVariant | None]:
+    """A policy's plan policy and memory variant; a name from elsewhere is its own plan."""
+    try:
+        return split_variant(name)
+    except PolicyError:
+        return name, None
+
+
+@dataclass(frozen=True)
+class LineStyle:
+    color: str
+    linestyle: str
+
+
+def line_styles(report: SimulationReport) -> dict[str, LineStyle]:
+    """Per policy: a colour per plan policy (matplotlib's cycle), a line style per variant."""
+    colours: dict[str, str] = {}
+    styles: dict[str, LineStyle] = {}
+    for name in report.policies:
+        plan, variant = _variant(name)
+        colour = colours.setdefault(plan, f"C{len(colours) % 10}")
+        styles[name] = LineStyle(colour, VARIANT_LINES[variant])
+    return styles
+
+
+def variant_notes(report: SimulationReport) -> list[str]:
+    """One sentence per memory variant among the policies, in a fixed order."""
+    present = {_variant(name)[1] for name in report.policies}
+    return [note for variant, note in VARIANT_NOTES.items() if variant in present]
+
+
 def plot_learning_curves(report: SimulationReport, path: Path) -> None:
     """Windowed metrics over sessions, one line per policy."""
     figure = Figure(figsize=(11, 7))
     axes = figure.subplots(2, 2).ravel()
+    styles = line_styles(report)
     for ax, (field, label) in zip(axes, CURVE_METRICS, strict=True):
         for name, policy in report.policies.items():
             xs = [point.end for point in policy.curve]
             ys = [float(getattr(point, field) or 0.0) for point in policy.curve]
-            ax.plot(xs, ys, marker="o", markersize=3, label=name)
+            style = styles[name]
+            ax.plot(
+                xs,
+                ys,
+                marker="o",
+                markersize=3,
+                label=name,
+                color=style.color,
+                linestyle=style.linestyle,
+            )
         ax.set_title(label)
         ax.set_xlabel(f"sessions (window {report.window})")
         ax.grid(alpha=0.3)
@@ -130,10 +186,13 @@ def plot_memory_learning(report: SimulationReport, path: Path) -> None:
     """success@10 over time on head intents typed with a misspelling, one line per policy.
 
     These are the queries listeners repeat and lexical matching handles worst:
-    a rising line is memory learning them from feedback.
+    a rising line is memory learning them from feedback. A policy's memory variants
+    (``+memory-frozen``, ``+memory-cold``) share its colour: the gap between them is
+    what feedback taught the memory.
     """
     figure = Figure(figsize=(7, 4.5))
     ax = figure.subplots()
+    styles = line_styles(report)
     for name, policy in report.policies.items():
         points = policy.segment_curves.get(MEMORY_SEGMENT, [])
         ax.plot(
@@ -142,6 +201,8 @@ def plot_memory_learning(report: SimulationReport, path: Path) -> None:
             marker="o",
             markersize=3,
             label=name,
+            color=styles[name].color,
+            linestyle=styles[name].linestyle,
         )
     ax.set_title("success@10 on misspelled head queries")
     ax.set_xlabel(f"sessions (window {report.window})")
@@ -199,6 +260,11 @@ def markdown(report: SimulationReport) -> str:
         f"{report.budget}. Every policy met the same listeners, intents and queries "
         "(see docs/simulator.md).",
         "",
+    ]
+    notes = variant_notes(report)
+    if notes:
+        lines += [" ".join(notes), ""]
+    lines += [
         "## Overall",
         "",
         *_header("policy"),

@@ -117,20 +117,54 @@ def parse_type_mix(text: str) -> dict[IntentType, float]:
 
 
 def settings_for(policy_name: str, data_dir: Path, seed: int) -> Settings:
-    """The service settings a policy runs under: bandit policies switch the bandit on."""
+    """The service settings a policy runs under: bandit policies switch the bandit on,
+    ``+memory-frozen`` switches the memory's learning off."""
     from bandit.config import BanditConfig
-    from evaluation.policies import BANDIT_VARIANTS
+    from evaluation.policies import BANDIT_VARIANTS, MemoryVariant, split_variant
     from service.settings import Settings
 
+    plan_name, variant = split_variant(policy_name)
     base = Settings(data_dir=data_dir)
-    if policy_name not in BANDIT_VARIANTS:
+    if variant is MemoryVariant.FROZEN:
+        base = base.model_copy(update={"memory": base.memory.model_copy(update={"learn": False})})
+    if plan_name not in BANDIT_VARIANTS:
         return base.model_copy(update={"bandit": BanditConfig(enabled=False)})
     config = base.bandit.model_dump()
-    config.update(BANDIT_VARIANTS[policy_name])
+    config.update(BANDIT_VARIANTS[plan_name])
     config["enabled"] = True
     config["seed"] = seed
     config["reward"]["window_s"] = SIMULATION_WINDOW_S
     return base.model_copy(update={"bandit": BanditConfig.model_validate(config)})
+
+
+def check_variant(policy_name: str, settings: Settings) -> None:
+    """Refuse a variant these settings cannot run in a copy of the data dir."""
+    from evaluation.policies import MemoryVariant, PolicyError, split_variant
+
+    _, variant = split_variant(policy_name)
+    if variant is MemoryVariant.COLD and settings.redis_url is not None:
+        # Not part of the copy: emptying it would empty it for every policy and service.
+        raise PolicyError(
+            f"policy {policy_name!r}: {variant.value} empties the memory of the policy's copy "
+            "of the data dir, but with REDIS_URL set the memory is shared in Redis; unset "
+            "REDIS_URL (and LTRR_REDIS_URL) to run it"
+        )
+
+
+def prepare_policy_dir(policy_name: str, settings: Settings) -> None:
+    """What a policy's variant changes in its own copy of the data dir before its service
+    starts: ``+memory-cold`` forgets the memory's predicted pairs."""
+    from evaluation.policies import MemoryVariant, split_variant
+    from retrievers.memory import Q2EMemory
+
+    check_variant(policy_name, settings)
+    if split_variant(policy_name)[1] is not MemoryVariant.COLD:
+        return
+    memory = Q2EMemory.open(settings.data_dir, settings.memory)
+    try:
+        memory.clear_predicted()
+    finally:
+        memory.close()
 
 
 def install_snapshot(snapshot: Path, data_dir: Path) -> None:
@@ -179,7 +213,9 @@ def simulate_command(
         typer.Option(
             "--policy",
             help="Policy to run (repeatable, compared on the same sessions): static-bm25, "
-            "static-hybrid, static-all, uniform-random, oracle, service.",
+            "static-hybrid, static-all, uniform-random, oracle, service. A suffix "
+            "+memory-frozen (memory does not learn) or +memory-cold (memory starts without "
+            "predicted pairs) runs it against that memory ablation, e.g. static-all+memory-cold.",
         ),
     ] = None,
     json_out: Annotated[
@@ -268,6 +304,7 @@ def simulate_command(
     try:
         for name in names:
             make_policy(name, env)
+            check_variant(name, base)
     except PolicyError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(code=2) from error
@@ -310,6 +347,7 @@ def simulate_command(
                 work = Path(scratch) / "data"
                 shutil.copytree(pristine, work)
                 settings = settings_for(name, work, listeners)
+                prepare_policy_dir(name, settings)
                 if snapshot is not None and settings.bandit.enabled:
                     install_snapshot(snapshot, work)
                 with TestClient(create_app(settings)) as client:

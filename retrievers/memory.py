@@ -157,6 +157,12 @@ class Q2EMemory:
         self.store.delete_entities(entity_ids)
         return len(entity_ids)
 
+    def clear_predicted(self) -> None:
+        """Forget every predicted pair; what engagement taught stays (under the unknown-pair
+        prior). A memory cleared before any feedback is empty: everything it will know comes
+        from listeners (the ``memory-cold`` ablation of ``ltrr simulate``)."""
+        self.store.clear_predicted()
+
     # -- learning --------------------------------------------------------------------
 
     def update(

@@ -125,6 +125,11 @@ class MemoryConfig(BaseModel):
     smoothing: Smoothing = Field(default_factory=Smoothing)
     weights: EngagementWeights = Field(default_factory=EngagementWeights)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    learn: bool = Field(
+        default=True,
+        description="Learn from feedback; false: the feedback worker leaves the memory as it "
+        "is, so it serves its predicted pairs only (an ablation: what does feedback add?).",
+    )
     fuzzy: bool = Field(default=True, description="Look up near keys when exact hits are few.")
     fuzzy_below: int = Field(
         default=1,
@@ -253,6 +258,12 @@ class MemoryStore(Protocol):
 
     def delete_entities(self, entity_ids: Sequence[str]) -> None:
         """Remove every pair (predicted or learned) of these entities."""
+        ...
+
+    def clear_predicted(self) -> None:
+        """Forget every prediction, as ``replace_predicted`` with none for every entity would:
+        pairs without evidence go, learned pairs keep their evidence under the unknown-pair
+        prior, keys and tokens left without a pair leave the index."""
         ...
 
     def apply(self, evidence: Evidence) -> UpdateResult:

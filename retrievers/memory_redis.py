@@ -44,6 +44,11 @@ def _num(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
+def _glob_escape(text: str) -> str:
+    """``text`` matched literally by a ``SCAN MATCH`` pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
 def parse_pair(key: str, entity_id: str, packed: str, score: float) -> PairStats:
     """A pair from its packed hash value ``predicted|positive|negative|events|updated_at``."""
     predicted, positive, negative, events, updated = packed.split("|")
@@ -160,6 +165,15 @@ class RedisMemoryStore:
             chunk = ids[start : start + _IDS_PER_DELETE]
             emptied += cast(list[str], self._delete(keys=[], args=[self.namespace, *chunk]))
         self._drop_if_empty(emptied)
+
+    def clear_predicted(self) -> None:
+        """Every entity that has pairs (``SCAN`` of ``e:*``) gets an empty prediction through
+        the ``replace_predicted`` script, so both backends forget predictions alike."""
+        pattern = _glob_escape(self._key("e", "")) + "*"
+        prefix = len(self._key("e", ""))
+        names = self._client.scan_iter(match=pattern, count=_MEMBERS_PER_COMMAND)
+        ids = list(dict.fromkeys(cast(str, name)[prefix:] for name in names))
+        self.replace_predicted([EntityPredictions(entity_id, {}) for entity_id in ids])
 
     def apply(self, evidence: Evidence) -> UpdateResult:
         s = self.smoothing

@@ -208,6 +208,24 @@ class SqliteMemoryStore:
                 conn.execute(f"DELETE FROM pairs WHERE entity_id IN ({marks})", chunk)
             self._drop_if_empty(conn, keys)
 
+    def clear_predicted(self) -> None:
+        """Set-wise in one transaction: every pair is affected, so the index is pruned by two
+        anti-joins rather than key by key as :meth:`_drop_if_empty` does."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM pairs WHERE events = 0")
+            learned = conn.execute(
+                f"SELECT {_PAIR_COLUMNS} FROM pairs WHERE predicted IS NOT NULL"
+            ).fetchall()
+            conn.executemany(_UPSERT_PAIR, [self._rescored(row, None) for row in learned])
+            conn.execute(
+                "DELETE FROM postings WHERE NOT EXISTS "
+                "(SELECT 1 FROM pairs WHERE pairs.key = postings.key)"
+            )
+            conn.execute(
+                "DELETE FROM vocabulary WHERE NOT EXISTS "
+                "(SELECT 1 FROM postings WHERE postings.token = vocabulary.token)"
+            )
+
     def apply(self, evidence: Evidence) -> UpdateResult:
         key, entity_id, at = evidence.query, evidence.entity_id, evidence.at
         with self._transaction() as conn:

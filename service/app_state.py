@@ -256,8 +256,8 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
 
 
 def memory_appliers(settings: Settings, env: StrategyEnv) -> list[EventApplier]:
-    """The memory learns from feedback when it is a configured strategy."""
-    if "memory" in settings.pipeline.strategies:
+    """The memory learns from feedback when it is a configured strategy set to learn."""
+    if "memory" in settings.pipeline.strategies and settings.memory.learn:
         return [MemoryApplier(env.memory())]
     return []
 

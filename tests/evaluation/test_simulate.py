@@ -16,14 +16,16 @@ from typer.testing import CliRunner
 
 from evaluation.policies import (
     LADDER,
+    MemoryVariant,
     Oracle,
     PolicyEnvironment,
     PolicyError,
     feasible_plans,
     make_policy,
+    split_variant,
     static_all_plan,
 )
-from evaluation.report import write_report
+from evaluation.report import LineStyle, line_styles, write_report
 from evaluation.simulate import (
     PolicyRun,
     SimulationReport,
@@ -32,7 +34,12 @@ from evaluation.simulate import (
     ndcg_at_k,
     run_policy,
 )
-from evaluation.simulate_cli import parse_type_mix
+from evaluation.simulate_cli import (
+    check_variant,
+    parse_type_mix,
+    prepare_policy_dir,
+    settings_for,
+)
 from service.app import create_app
 from service.cli import app
 from service.settings import FeedbackConfig, Settings
@@ -164,6 +171,7 @@ def test_report_writes_markdown_and_plots(runs: dict[str, PolicyRun], tmp_path: 
     assert "| oracle |" in text
     assert "learning_curves.png" in text
     assert "memory_learning.png" in text
+    assert "memory-frozen" not in text, "variants are explained only when present"
     assert [f.name for f in files[1:]] == [
         "learning_curves.png",
         "strategy_shares.png",
@@ -174,6 +182,41 @@ def test_report_writes_markdown_and_plots(runs: dict[str, PolicyRun], tmp_path: 
     for png in files[1:]:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert SimulationReport.model_validate_json(report.model_dump_json()) == report
+
+
+def test_report_shows_memory_variants_beside_their_policy(
+    runs: dict[str, PolicyRun], tmp_path: Path
+) -> None:
+    config = SimulatorConfig()
+    static = runs["static-bm25"].report
+    names = ["static-bm25", "static-bm25+memory-frozen", "static-bm25+memory-cold", "oracle"]
+    policies = {name: runs["oracle"].report if name == "oracle" else static for name in names}
+    report = SimulationReport(
+        catalog={"size": CATALOG_SIZE, "seed": SEED},
+        sessions=SESSIONS,
+        seed=SEED,
+        window=100,
+        strategies=["bm25"],
+        budget=300,
+        examination_curve=examination_curve(config),
+        simulator=config,
+        policies=policies,
+    )
+    styles = line_styles(report)
+    assert styles["static-bm25"] == LineStyle("C0", "-")
+    assert styles["static-bm25+memory-frozen"] == LineStyle("C0", "--")
+    assert styles["static-bm25+memory-cold"] == LineStyle("C0", ":")
+    assert styles["oracle"] == LineStyle("C1", "-")
+    write_report(report, tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    intro = text.split("## Overall")[0]
+    assert "`POLICY+memory-frozen` runs the plans of POLICY" in intro
+    assert "`POLICY+memory-cold` starts the memory without predicted pairs" in intro
+    misspelled = text.split("## Misspelled head queries over time")[1].split("## Plots")[0]
+    assert [line.split(" | ")[0] for line in misspelled.splitlines() if line.startswith("| ")] == [
+        "| policy",
+        *(f"| {name}" for name in names),
+    ]
 
 
 def _request(rng: random.Random) -> PlanRequest:
@@ -227,7 +270,13 @@ def test_oracle_discovery_respects_the_budget() -> None:
     assert all(env.fits(plan) for plan in oracle.discovery)
 
 
-def test_cli_writes_json_and_report(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``--data-dir`` of the CLI tests: its 800-entity catalog is indexed once."""
+    return tmp_path_factory.mktemp("cli") / "data"
+
+
+def test_cli_writes_json_and_report(tmp_path: Path, cli_data: Path) -> None:
     cli_root = tmp_path
     runner = CliRunner()
     out, report = cli_root / "out.json", cli_root / "report"
@@ -240,7 +289,7 @@ def test_cli_writes_json_and_report(tmp_path: Path) -> None:
         "--policy", "oracle",
         "--json", str(out),
         "--report", str(report),
-        "--data-dir", str(cli_root / "data"),
+        "--data-dir", str(cli_data),
         "--window", "10",
         "--drift-at", "10",
         "--drift-mix", "attribute=3,descriptive=1",
@@ -257,12 +306,10 @@ def test_cli_writes_json_and_report(tmp_path: Path) -> None:
     }
     for name in ("report.md", "learning_curves.png", "strategy_shares.png", "per_intent.png"):
         assert (report / name).is_file()
-    marker = cli_root / "data" / "catalog-800-seed4" / "simulation-catalog.json"
+    marker = cli_data / "catalog-800-seed4" / "simulation-catalog.json"
     assert json.loads(marker.read_text(encoding="utf-8"))["size"] == 800
 
-    unknown = runner.invoke(
-        app, [*args[:7], "--policy", "nope", "--data-dir", str(cli_root / "data")]
-    )
+    unknown = runner.invoke(app, [*args[:7], "--policy", "nope", "--data-dir", str(cli_data)])
     assert unknown.exit_code == 2
     assert "unknown policy 'nope'" in unknown.output
 
@@ -293,3 +340,118 @@ def test_a_drift_mix_needs_a_drift_point() -> None:
     result = CliRunner().invoke(app, ["simulate", "--drift-mix", "attribute=1"])
     assert result.exit_code == 2
     assert "--drift-mix needs --drift-at" in result.output
+
+
+# --- memory variants ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "plan", "variant"),
+    [
+        ("static-all", "static-all", None),
+        ("static-all+memory-frozen", "static-all", MemoryVariant.FROZEN),
+        ("static:bm25=25,memory=25+memory-cold", "static:bm25=25,memory=25", MemoryVariant.COLD),
+        ("bandit-frozen+memory-cold", "bandit-frozen", MemoryVariant.COLD),
+    ],
+)
+def test_a_policy_name_may_carry_a_memory_variant(
+    name: str, plan: str, variant: MemoryVariant | None
+) -> None:
+    assert split_variant(name) == (plan, variant)
+    env = PolicyEnvironment(strategies=("bm25", "dense", "structured", "memory"))
+    assert type(make_policy(name, env)) is type(make_policy(plan, env))
+
+
+@pytest.mark.parametrize(
+    ("name", "strategies", "message"),
+    [
+        ("static-all+memory-warm", ("memory",), r"unknown variant 'memory-warm'; valid variants: "
+         r"\['memory-cold', 'memory-frozen'\]"),
+        ("static-all+memory-cold+memory-frozen", ("memory",),
+         r"unknown variant 'memory-cold\+memory-frozen'"),
+        ("static-all+", ("memory",), "unknown variant ''"),
+        ("+memory-cold", ("memory",), "unknown policy ''"),
+        ("nope+memory-frozen", ("memory",), "unknown policy 'nope'"),
+        ("static-bm25+memory-cold", ("bm25",), r"memory-cold variant needs the memory strategy"),
+    ],
+)  # fmt: skip
+def test_a_bad_memory_variant_is_refused(
+    name: str, strategies: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(PolicyError, match=message):
+        make_policy(name, PolicyEnvironment(strategies=strategies))
+
+
+def test_memory_variants_change_the_service_settings(tmp_path: Path) -> None:
+    plain = settings_for("static-all", tmp_path, seed=0)
+    frozen = settings_for("static-all+memory-frozen", tmp_path, seed=0)
+    cold = settings_for("static-all+memory-cold", tmp_path, seed=0)
+    assert (plain.memory.learn, frozen.memory.learn, cold.memory.learn) == (True, False, True)
+    assert frozen.model_copy(update={"memory": plain.memory}) == plain, "nothing else changes"
+    assert not frozen.bandit.enabled
+    both = settings_for("bandit-frozen+memory-frozen", tmp_path, seed=3)
+    assert both.bandit.enabled
+    assert not both.bandit.learn
+    assert both.bandit.seed == 3
+    assert not both.memory.learn
+    shared = Settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:1/0")
+    check_variant("static-all+memory-frozen", shared)
+    with pytest.raises(PolicyError, match="memory is shared in Redis"):
+        check_variant("static-all+memory-cold", shared)
+
+
+def _memory_hits(data_dir: Path, query: str) -> list[str]:
+    settings = Settings(data_dir=data_dir, feedback=FeedbackConfig(in_process_worker=False))
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/search", json={"query": query, "size": 10, "plan": {"memory": 25}})
+    assert response.status_code == 200, response.text
+    return [hit["entity"]["id"] for hit in response.json()["results"]]
+
+
+def test_a_memory_cold_service_starts_with_an_empty_memory(
+    catalog: Path, pristine: Path, tmp_path: Path
+) -> None:
+    first = json.loads(catalog.read_text(encoding="utf-8").splitlines()[0])
+    query = first["title"]
+    for name in ("static-all", "static-all+memory-frozen", "static-all+memory-cold"):
+        work = tmp_path / name / "data"
+        shutil.copytree(pristine, work)
+        prepare_policy_dir(name, settings_for(name, work, seed=SEED))
+        hits = _memory_hits(work, query)
+        if split_variant(name)[1] is MemoryVariant.COLD:
+            assert hits == []
+        else:
+            assert first["id"] in hits
+
+
+def test_cli_compares_memory_variants_on_the_same_sessions(tmp_path: Path, cli_data: Path) -> None:
+    names = ["static-all", "static-all+memory-frozen", "static-all+memory-cold"]
+    out, report = tmp_path / "out.json", tmp_path / "report"
+    args = [
+        "simulate",
+        "--catalog-size", "800",
+        "--sessions", "20",
+        "--seed", "4",
+        "--data-dir", str(cli_data),
+        "--window", "10",
+    ]  # fmt: skip
+    policies = [arg for name in names for arg in ("--policy", name)]
+    result = CliRunner().invoke(
+        app, [*args, *policies, "--json", str(out), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_text(encoding="utf-8"))
+    assert list(body["policies"]) == names
+    memory = {name: body["policies"][name]["per_strategy"]["memory"] for name in names}
+    assert memory["static-all+memory-cold"]["recall"] < memory["static-all"]["recall"]
+    assert memory["static-all+memory-frozen"]["share"] == 1.0
+    text = (report / "report.md").read_text(encoding="utf-8")
+    assert "`POLICY+memory-frozen` runs the plans of POLICY" in text
+    assert "`POLICY+memory-cold` starts the memory without predicted pairs" in text
+    for name in names:
+        assert f"| {name} | 20 |" in text
+    assert (report / "memory_learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    unknown = CliRunner().invoke(app, [*args, "--policy", "static-all+memory-warm"])
+    assert unknown.exit_code == 2
+    assert "unknown variant 'memory-warm'" in " ".join(unknown.output.split())

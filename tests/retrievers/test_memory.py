@@ -20,9 +20,11 @@ from retrievers.memory import Q2EMemory, memory_exists, open_store
 from retrievers.memory_base import (
     Engagement,
     EngagementKind,
+    EntityPredictions,
     MemoryConfig,
     Smoothing,
     UpdateOutcome,
+    smoothed_score,
 )
 from retrievers.memory_redis import RedisMemoryStore
 from retrievers.memory_sqlite import SqliteMemoryStore
@@ -358,6 +360,49 @@ def test_delete_removes_every_pair_and_its_keys(backend: Backend) -> None:
     assert top_ids(memory, "bohemian rhapsody")[0] == "fx:track:bohemian-rhapsody-the-braids"
 
 
+def test_clear_predicted_keeps_only_what_engagement_taught(backend: Backend) -> None:
+    memory = backend.open(catalog=True)
+    memory.update("queens best song", BOHEMIAN, play(1.0))
+    for i in range(3):
+        memory.update("taylor swift love story", LOVE_STORY, play(float(i)))
+    learned = memory.lookup_pair("taylor swift love story", LOVE_STORY)
+    assert learned is not None
+    assert learned.predicted is not None
+    assert len(top_ids(memory, "taylor swift love story")) > 1
+
+    memory.clear_predicted()
+    kept = memory.lookup_pair("taylor swift love story", LOVE_STORY)
+    assert kept is not None
+    assert kept.predicted is None, "no longer predicted: the unknown-pair prior applies"
+    assert (kept.positive, kept.negative, kept.events) == (
+        learned.positive,
+        learned.negative,
+        learned.events,
+    )
+    assert kept.score == pytest.approx(
+        smoothed_score(None, kept.positive, kept.negative, MemoryConfig().smoothing)
+    )
+    assert top_ids(memory, "taylor swift love story") == [LOVE_STORY]
+    assert top_ids(memory, "queens best song") == [BOHEMIAN]
+    assert top_ids(memory, "bohemian rhapsody") == []
+    assert "queens best song" in dict(memory.near_keys("queens best songs"))
+    assert dict(memory.near_keys("queen bohemian rhapsodi")) == {}
+    before = snapshot(memory)
+    memory.clear_predicted()
+    assert snapshot(memory) == before, "clearing twice changes nothing"
+
+
+def test_a_cold_memory_cleared_of_predictions_is_empty(backend: Backend) -> None:
+    memory = backend.open(catalog=True)
+    assert top_ids(memory, "tayler swfit love story")
+    memory.clear_predicted()
+    for text in [*QUERIES, "tayler swfit love story", "bohemian rhap"]:
+        assert top_ids(memory, text) == []
+        assert memory.near_keys(text) == []
+    memory.update("tayler love", LOVE_STORY_TV, play(1.0))
+    assert top_ids(memory, "tayler love") == [LOVE_STORY_TV], "and learns from engagement"
+
+
 # --- persistence and congruence ------------------------------------------------------------
 
 
@@ -400,6 +445,9 @@ def test_backends_are_congruent(tmp_path: Path, redis_url: str, redis_client: ob
             memory.upsert([CATALOG[LOVE_STORY].model_copy(update={"popularity": 10})])
             memory.delete(["fx:artist:queen"])
         assert snapshot(memories[0]) == snapshot(memories[1])
+        for memory in memories:
+            memory.clear_predicted()
+        assert snapshot(memories[0]) == snapshot(memories[1])
     finally:
         sqlite.close()
         redis_backend.close()
@@ -430,6 +478,25 @@ def test_bulk_cold_start_equals_batch_by_batch_upserts(tmp_path: Path) -> None:
     finally:
         bulk.close()
         batches.close()
+
+
+def test_clear_predicted_equals_replacing_every_prediction_with_none(tmp_path: Path) -> None:
+    cleared = Q2EMemory.open(tmp_path / "cleared")
+    replaced = Q2EMemory.open(tmp_path / "replaced")
+    try:
+        for memory in (cleared, replaced):
+            memory.upsert(CATALOG.values())
+            apply_script(memory)
+        cleared.clear_predicted()
+        replaced.store.replace_predicted([EntityPredictions(eid, {}) for eid in CATALOG])
+        assert isinstance(cleared.store, SqliteMemoryStore)
+        assert isinstance(replaced.store, SqliteMemoryStore)
+        tables = dump_tables(cleared.store)
+        assert tables == dump_tables(replaced.store)
+        assert tables["pairs"], "learned pairs stay"
+    finally:
+        cleared.close()
+        replaced.close()
 
 
 # --- invariants ---------------------------------------------------------------------------

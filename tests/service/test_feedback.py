@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from retrievers.memory_base import MemoryConfig
 from service.app import create_app
 from service.app_state import Services
 from service.settings import FeedbackConfig, Settings
+from service.worker import MemoryApplier
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +228,34 @@ def test_memory_learns_a_misspelled_head_query(app_client: TestClient) -> None:
     ).json()
     assert after["results"][0]["entity"]["id"] == target
     assert after["results"][0]["strategies"] == ["memory"]
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_memory_learns_from_feedback_only_when_set_to(
+    fixture_data_dir: Path, tmp_path: Path, learn: bool
+) -> None:
+    """``LTRR_MEMORY__LEARN=false``: the worker applies feedback to everything but the memory."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(fixture_data_dir, data_dir)
+    settings = Settings(
+        data_dir=data_dir,
+        feedback=FeedbackConfig(in_process_worker=False),
+        memory=MemoryConfig(learn=learn),
+    )
+    with TestClient(create_app(settings)) as client:
+        services = _services(client)
+        assert any(isinstance(a, MemoryApplier) for a in services.worker.appliers) is learn
+        memory = services.env.memory()
+        search = _search(client, "tayler love")
+        shown = [hit["entity"]["id"] for hit in search["results"]]
+        before = memory.scores_for("tayler love", shown)
+        events = [
+            _event(search, f"frozen-{learn}-{i}", "play", position=i + 1) for i in range(len(shown))
+        ]
+        assert client.post("/feedback", json={"events": events}).status_code == 202
+        assert services.worker.drain() == len(events)
+        assert {e["event_id"] for e in events} <= set(services.learning_log.event_ids())
+        after = memory.scores_for("tayler love", shown)
+    assert (after != before) is learn
+    if learn:
+        assert all(after[eid].events == 1 for eid in shown)
