@@ -2,6 +2,7 @@
 
     HF_HUB_OFFLINE=1 python bench/dense_index.py --size 100000
     HF_HUB_OFFLINE=1 python bench/dense_index.py --size 1000000 --project-from 20000
+    HF_HUB_OFFLINE=1 python bench/dense_index.py --size 20000 --reindex --change-fraction 0.01
 
 Writes a synthetic catalog of N entities (``catalog.generate``) under
 ``--work-dir``, indexes it with :class:`retrievers.dense.FaissDense` in batches
@@ -21,6 +22,13 @@ exact score reaches the exact 10th score (near-duplicate entities tie often).
 ``--project-from M`` only encodes the first M entities and projects the time
 for N from that throughput (labelled as a projection).
 
+``--reindex`` upserts the same catalog file a second time over the built index,
+in the same batches, and prints ``reindex: {unchanged, changed}``: the time and
+the number of entities encoded when nothing changed (every entity is skipped
+on its input digest) and, on a copy of the index, when ``--change-fraction`` of
+the entities got a new title (only those are encoded), next to the first
+build's ``dense_upsert_seconds``.
+
 ``--fake-vectors`` replaces the model by a hashing encoder (a fixed random
 vector per word, summed and normalized: clustered like text, but ~1,000x
 cheaper), to measure the index side alone at sizes whose encoding would take
@@ -34,6 +42,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sys
 import time
 from itertools import islice
@@ -98,6 +107,24 @@ class HashingEncoder:
         if on_progress is not None:
             on_progress(len(items))
         return vectors
+
+
+class CountingEncoder:
+    """Any encoder, counting the entities it encodes."""
+
+    def __init__(self, encoder: Any) -> None:
+        self._encoder = encoder
+        self.encoded = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._encoder, name)
+
+    def encode_entities(
+        self, entities: Any, batch_size: int | None = None, on_progress: Any = None
+    ) -> np.ndarray:
+        items = list(entities)
+        self.encoded += len(items)
+        return self._encoder.encode_entities(items, batch_size, on_progress)
 
 
 def peak_rss_mb() -> float:
@@ -172,6 +199,45 @@ def build(
         "nlist": dense.nlist,
         "index_bytes": (work / "dense" / "index.faiss").stat().st_size,
         "batches": batches,
+    }
+
+
+def reindex(
+    catalog: Path, dense_dir: Path, config: DenseConfig, encoder: Any, change: float, seed: int
+) -> dict[str, Any]:
+    """Upsert the catalog again over the index in ``dense_dir``, ``change`` of it retitled."""
+    counting = CountingEncoder(encoder)
+    dense = FaissDense(dense_dir, lambda ids: {}, config, encoder=counting)
+    rng = random.Random(seed)
+    changed = 0
+    upsert_s = 0.0
+    start = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task(f"re-indexing, {change:.0%} changed", total=len(dense))
+        for batch in entity_batches(catalog):
+            if change:
+                retitled = [rng.random() < change for _ in batch]
+                changed += sum(retitled)
+                batch = [
+                    e.model_copy(update={"title": f"{e.title} (remastered)"}) if new else e
+                    for e, new in zip(batch, retitled, strict=True)
+                ]
+            done = 0
+
+            def advance(count: int) -> None:
+                nonlocal done
+                bar.update(task, advance=count - done)
+                done = count
+
+            batch_start = time.perf_counter()
+            dense.upsert(batch, on_progress=advance)
+            upsert_s += time.perf_counter() - batch_start
+    return {
+        "seconds": round(time.perf_counter() - start, 1),
+        "dense_upsert_seconds": round(upsert_s, 1),
+        "retitled": changed,
+        "encoded": counting.encoded,
+        "count": len(dense),
     }
 
 
@@ -315,6 +381,12 @@ def main() -> None:
         "--rebuild", action="store_true", help="re-index a reused build for the current config"
     )
     parser.add_argument("--exact-max", type=int, default=DenseConfig().exact_max_vectors)
+    parser.add_argument(
+        "--reindex", action="store_true", help="time upserting the same catalog a second time"
+    )
+    parser.add_argument(
+        "--change-fraction", type=float, default=0.01, help="retitled share in --reindex"
+    )
     args = parser.parse_args()
 
     suffix = "-fake" if args.fake_vectors else ""
@@ -345,6 +417,20 @@ def main() -> None:
         stats = build(catalog, work, args.size, config, encoder)
         build_file.write_text(json.dumps(stats))
     result["build"] = json.loads(build_file.read_text())
+    if args.reindex:
+        changed_dir = work / "dense-reindexed"
+        shutil.rmtree(changed_dir, ignore_errors=True)
+        shutil.copytree(work / "dense", changed_dir, ignore=shutil.ignore_patterns("models"))
+        result["reindex"] = {
+            "unchanged": reindex(catalog, work / "dense", config, encoder, 0.0, args.seed),
+            "changed": reindex(
+                catalog, changed_dir, config, encoder, args.change_fraction, args.seed
+            ),
+        }
+        shutil.rmtree(changed_dir)
+        result["load_average"] = os.getloadavg()
+        print(json.dumps(result))
+        return
 
     store = EntityStore(work / "catalog.sqlite")
     start = time.perf_counter()

@@ -24,17 +24,27 @@ the string of each integer (an empty line for a deleted one).
 
 Concurrency: searches run in parallel (faiss releases the GIL) under a
 readers-writer lock; upserts and deletes are serialized, encode outside the
-lock, and hold it only to change the index. Every upsert or delete is saved
-before it returns (``autosave``): index, keys, then metadata, each written to
-a temporary file and renamed into place.
+lock, and hold it only to change the index. Every upsert or delete that changed
+the index is saved before it returns (``autosave``): index, facets, keys, input
+digests, then metadata, each written to a temporary file and renamed into place.
+
+Unchanged entities are not re-encoded: each integer id keeps a 64-bit digest of
+the encoder fingerprint and the text its vector was encoded from
+(:mod:`retrievers.dense_inputs`), and an upsert whose digest matches only
+refreshes the entity's filterable fields (which include fields, such as the
+language, that the text leaves out). Re-indexing an unchanged catalog costs
+hashing (26 µs per entity measured at 200,000, under load) instead of encoding
+(~7 ms); an interrupted ``ltrr index`` resumes after the last batch it saved.
 
 The settings are :class:`retrievers.dense_config.DenseConfig`, the copy of the
-filterable fields :mod:`retrievers.dense_facets`, and the files of an index
-directory :mod:`retrievers.dense_storage`.
+filterable fields :mod:`retrievers.dense_facets`, the input digests
+:mod:`retrievers.dense_inputs`, and the files of an index directory
+:mod:`retrievers.dense_storage`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
@@ -58,11 +68,14 @@ from retrievers.dense_index import (
     remove_ids,
     stored_vectors,
 )
+from retrievers.dense_inputs import InputDigests, input_digests
 from retrievers.dense_storage import META_FILE, MODELS_DIR, load_index, save_index
 from retrievers.embedding import Encoder
 from retrievers.read_write_lock import ReadWriteLock
 
 __all__ = ["DenseConfig", "FaissDense", "Lookup", "default_nlist"]
+
+logger = logging.getLogger(__name__)
 
 _VERIFY_ROUNDS: Final = 3
 
@@ -99,6 +112,7 @@ class FaissDense:
         self._keys: list[str | None] = []
         self._ids: dict[str, int] = {}
         self._facets = Facets()
+        self._inputs = InputDigests()
         self._trained_size = 0
         self._generation = 0
         self._index: Any = new_flat(self.dimension)
@@ -128,6 +142,7 @@ class FaissDense:
         stored = load_index(self.path, self.dimension, self.encoder.fingerprint)
         self._index = stored.index
         self._facets = stored.facets
+        self._inputs = stored.inputs
         self._keys = stored.keys
         self._ids = {key: number for number, key in enumerate(stored.keys) if key is not None}
         self._trained_size = stored.trained_size
@@ -145,6 +160,7 @@ class FaissDense:
             self._index,
             self._facets,
             self._keys,
+            self._inputs,
             generation=self._generation,
             fingerprint=self.encoder.fingerprint,
             dimension=self.dimension,
@@ -159,35 +175,77 @@ class FaissDense:
     def upsert(
         self, entities: Iterable[Entity], on_progress: Callable[[int], None] | None = None
     ) -> int:
-        """Insert or replace entities by id; returns how many were written.
+        """Insert or replace entities by id; returns how many were upserted.
 
-        Entities are encoded ``encode_chunk`` at a time, so memory stays bounded
-        for any input; ``on_progress`` receives the number encoded so far.
+        An entity whose vector was encoded from the same input (same text, same
+        encoder: :mod:`retrievers.dense_inputs`) is not encoded again; only its
+        filterable fields are refreshed. Re-indexing an unchanged catalog, or
+        resuming an interrupted run, thus costs hashing instead of encoding.
+        Entities are read ``encode_chunk`` at a time, so memory stays bounded for
+        any input; ``on_progress`` receives the number handled so far, skipped
+        ones included. Saved (``autosave``) when anything changed.
         """
-        written = 0
+        written = encoded = 0
+        changed = False
         stream = iter(entities)
         with self._writer:
             while chunk := list(islice(stream, self.config.encode_chunk)):
-                latest = {entity.id: entity for entity in chunk}  # the last version wins
-                done = written
-
-                def report(count: int, done: int = done) -> None:
-                    if on_progress is not None:
-                        on_progress(done + count)
-
-                vectors = self.encoder.encode_entities(latest.values(), on_progress=report)
+                stale, current = self._partition(chunk)
+                done = written + len(chunk) - len(stale)  # unchanged and duplicates: handled
+                if on_progress is not None and done > written:
+                    on_progress(done)
+                vectors = self._encode([entity for entity, _ in stale], done, on_progress)
                 with self._rw.write():
-                    self._add(list(latest.values()), vectors)
+                    self._add(stale, vectors)
+                    for entity in current:
+                        changed |= self._facets.set(self._ids[entity.id], entity)
                 written += len(chunk)
-                self._grow_if_needed()
-            if written and self.config.autosave:
+                encoded += len(stale)
+                grown = self._grow_if_needed()
+                changed = changed or grown or bool(stale)
+            if changed and self.config.autosave:
                 self._save()
+        if written:
+            logger.info(
+                "dense upsert: %d entities, %d encoded, %d unchanged",
+                written,
+                encoded,
+                written - encoded,
+            )
         return written
 
-    def _add(self, entities: list[Entity], vectors: Vectors) -> None:
+    def _partition(self, chunk: list[Entity]) -> tuple[list[tuple[Entity, int]], list[Entity]]:
+        """The chunk's entities (the last version of each id) whose input changed, each
+        with its new digest, and those whose stored vector is still current."""
+        latest = {entity.id: entity for entity in chunk}  # the last version wins
+        stale: list[tuple[Entity, int]] = []
+        current: list[Entity] = []
+        digests = input_digests(self.encoder.fingerprint, latest.values())
+        for entity, digest in zip(latest.values(), digests, strict=True):
+            number = self._ids.get(entity.id)
+            if number is not None and self._inputs.get(number) == digest:
+                current.append(entity)
+            else:
+                stale.append((entity, digest))
+        return stale, current
+
+    def _encode(
+        self, entities: list[Entity], done: int, on_progress: Callable[[int], None] | None
+    ) -> Vectors:
+        """Vectors of ``entities``, reporting ``done`` plus the number encoded so far."""
+        if not entities:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        if on_progress is None:
+            return self.encoder.encode_entities(entities)
+        return self.encoder.encode_entities(entities, on_progress=lambda n: on_progress(done + n))
+
+    def _add(self, entities: list[tuple[Entity, int]], vectors: Vectors) -> None:
+        """Add or replace the vectors of entities, each with the digest of its input."""
+        if not entities:
+            return
         numbers = np.empty(len(entities), dtype=np.int64)
         replaced: list[int] = []
-        for row, entity in enumerate(entities):
+        for row, (entity, digest) in enumerate(entities):
             key = entity.id
             number = self._ids.get(key)
             if number is None:
@@ -197,6 +255,7 @@ class FaissDense:
             else:
                 replaced.append(number)
             self._facets.set(number, entity)
+            self._inputs.set(number, digest)
             numbers[row] = number
         if replaced:
             remove_ids(self._index, np.array(replaced, dtype=np.int64))
@@ -213,6 +272,7 @@ class FaissDense:
                         key = self._keys[number]
                         self._keys[number] = None
                         self._facets.clear(number)
+                        self._inputs.clear(number)
                         if key is not None:
                             del self._ids[key]
                 if self.config.autosave:
@@ -221,7 +281,8 @@ class FaissDense:
 
     # -- re-indexing -----------------------------------------------------------------
 
-    def _grow_if_needed(self) -> None:
+    def _grow_if_needed(self) -> bool:
+        """Re-build when the index outgrew its kind or training; whether it did."""
         count = len(self)
         if self.kind == "flat":
             grown = count > self.config.exact_max_vectors
@@ -229,6 +290,7 @@ class FaissDense:
             grown = count > self.config.retrain_growth * self._trained_size
         if grown:
             self._rebuild()
+        return grown
 
     def rebuild(self) -> None:
         """Re-build the index for its current size: exact, or IVF trained on the vectors now.

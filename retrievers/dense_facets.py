@@ -63,8 +63,20 @@ class Facets:
     def _code(vocabulary: dict[str, int], value: str) -> int:
         return vocabulary.setdefault(value, len(vocabulary) + 1)
 
-    def set(self, number: int, entity: Entity) -> None:
+    def _row(self, number: int) -> tuple[int, int, int, bool, bytes, bool]:
+        return (
+            int(self.types[number]),
+            int(self.years[number]),
+            int(self.languages[number]),
+            bool(self.explicit[number]),
+            self.genres[number].tobytes(),
+            bool(self.many_genres[number]),
+        )
+
+    def set(self, number: int, entity: Entity) -> bool:
+        """Copy the entity's filterable fields to ``number``; whether they changed."""
         self._reserve(number + 1)
+        before = self._row(number)
         self.types[number] = _TYPE_CODES[entity.type]
         self.years[number] = entity.release_year or 0
         language = entity.language  # 2-3 letters: under 20,000 codes, always 16-bit
@@ -77,6 +89,7 @@ class Facets:
         self.genres[number] = 0
         self.genres[number, : len(kept)] = kept
         self.many_genres[number] = len(kept) < len(codes)
+        return self._row(number) != before
 
     def clear(self, number: int) -> None:
         self.types[number] = _DELETED

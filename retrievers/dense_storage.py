@@ -1,10 +1,14 @@
-"""The files of a dense index directory: the faiss index, its keys, facets and metadata.
+"""The files of a dense index directory: the faiss index, its keys, facets, input digests
+and metadata.
 
 ``keys.txt`` stores the entity id of each faiss integer id (an empty line for a
 deleted one) under a ``# generation`` header that must match the metadata. Each
-file is written to a temporary file and renamed into place (index, facets, keys,
-then metadata); a directory whose files disagree, or that was written for another
-format or vector width, is refused with a message saying to rebuild it.
+file is written to a temporary file and renamed into place (input digests as both
+old and new files agree on them, index, facets, keys, metadata, then every input
+digest: see :mod:`retrievers.dense_inputs`); a directory whose files disagree, or
+that was written for another format or vector width, is refused with a message
+saying to rebuild it. A directory without input digests (saved before they
+existed) loads with every digest unknown.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, Final, Literal
 import faiss
 
 from retrievers.dense_facets import Facets
+from retrievers.dense_inputs import InputDigests
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ INDEX_FILE: Final = "index.faiss"
 KEYS_FILE: Final = "keys.txt"
 META_FILE: Final = "meta.json"
 FACETS_FILE: Final = "facets.npz"
+INPUTS_FILE: Final = "inputs.npz"
 MODELS_DIR: Final = "models"
 
 
@@ -41,6 +47,8 @@ class StoredIndex:
     """The entity id of each integer id; None for a deleted one."""
     trained_size: int
     generation: int
+    inputs: InputDigests
+    """What each integer id's vector was encoded from (unknown for an older directory)."""
 
 
 def load_index(path: Path, dimension: int, fingerprint: str) -> StoredIndex:
@@ -83,12 +91,14 @@ def load_index(path: Path, dimension: int, fingerprint: str) -> StoredIndex:
             f"metadata generation {meta['generation']}, index {index.ntotal} vectors): "
             "rebuild it with `ltrr index`"
         )
+    generation = int(meta["generation"])
     return StoredIndex(
         index=index,
         facets=facets,
         keys=keys,
         trained_size=int(meta["trained_size"]),
-        generation=int(meta["generation"]),
+        generation=generation,
+        inputs=InputDigests.load(path / INPUTS_FILE, len(keys), generation),
     )
 
 
@@ -97,6 +107,7 @@ def save_index(
     index: Any,
     facets: Facets,
     keys: Sequence[str | None],
+    inputs: InputDigests,
     *,
     generation: int,
     fingerprint: str,
@@ -106,7 +117,9 @@ def save_index(
     trained_size: int,
     count: int,
 ) -> None:
-    """Write the index, facets, keys and metadata atomically (each file renamed into place)."""
+    """Write the index, facets, keys, input digests and metadata atomically (each file
+    renamed into place, the digests before and after the others)."""
+    inputs.save_interim(path / INPUTS_FILE, len(keys), generation)
     index_tmp = path / f".{INDEX_FILE}.tmp"
     keys_tmp = path / f".{KEYS_FILE}.tmp"
     meta_tmp = path / f".{META_FILE}.tmp"
@@ -138,3 +151,4 @@ def save_index(
     )
     for tmp, final in renames:
         os.replace(tmp, path / final)
+    inputs.save_final(path / INPUTS_FILE, len(keys), generation)

@@ -1,7 +1,9 @@
 """The text embedded for an entity: its type word, title, credits and facets, then its description.
 
 Descriptive queries ("songs for a rainy sunday") match the facets, name queries
-match the title and credits at the start.
+match the title and credits at the start. The dense index skips entities whose
+text is unchanged (:mod:`retrievers.dense_inputs`), so a change here makes the
+next ``ltrr index`` re-encode every entity it upserts.
 """
 
 from __future__ import annotations

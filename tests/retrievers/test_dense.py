@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -443,6 +444,267 @@ def test_another_encoder_is_noticed(
     meta_path.write_text(json.dumps(meta))
     FaissDense(dense_copy.path, store.get_many, encoder=dense_copy.encoder)
     assert "was encoded by all-MiniLM-L6-v2/torch/64" in caplog.text
+
+
+# -- unchanged entities are not re-encoded ---------------------------------------------
+
+
+@pytest.fixture
+def encoded(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Ids of the entities the shared encoder encodes during the test, in order."""
+    ids: list[str] = []
+    encode = encoder.encode_entities
+
+    def spy(
+        entities: Iterable[Entity],
+        batch_size: int | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Any:
+        items = list(entities)
+        ids.extend(entity.id for entity in items)
+        return encode(items, batch_size, on_progress)
+
+    monkeypatch.setattr(encoder, "encode_entities", spy)
+    return ids
+
+
+def _queen(entities: list[Entity]) -> Entity:
+    return next(e for e in entities if e.id == "fx:track:bohemian-rhapsody-queen")
+
+
+def test_an_unchanged_upsert_encodes_and_saves_nothing(
+    dense_copy: FaissDense, fixture_entities: list[Entity], encoded: list[str]
+) -> None:
+    meta = (dense_copy.path / "meta.json").read_text()
+    progress: list[int] = []
+    assert dense_copy.upsert(fixture_entities, on_progress=progress.append) == 395
+    assert encoded == []
+    assert progress[-1] == 395
+    assert progress == sorted(progress)
+    assert (dense_copy.path / "meta.json").read_text() == meta  # same generation: not saved
+    assert len(dense_copy) == 395
+    top = _ids(dense_copy.search(RetrievalQuery("bohemian rhapsody"), 1))
+    assert top == ["fx:track:bohemian-rhapsody-queen"]
+
+
+def test_only_an_entity_whose_text_changed_is_encoded_again(
+    dense_copy: FaissDense,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+) -> None:
+    queen = _queen(fixture_entities)
+    renamed = queen.model_copy(update={"title": "Zebra Crossing Lullaby"})
+    others = [e for e in fixture_entities if e.id != queen.id]
+    progress: list[int] = []
+    assert dense_copy.upsert([*others, renamed], on_progress=progress.append) == 395
+    assert encoded == [queen.id]
+    assert progress[-1] == 395
+    assert len(dense_copy) == 395
+    assert _ids(dense_copy.search(RetrievalQuery("zebra crossing lullaby"), 1)) == [queen.id]
+    assert queen.id not in _ids(dense_copy.search(RetrievalQuery("bohemian rhapsody"), 3))
+
+    reopened = FaissDense(dense_copy.path, store.get_many, encoder=encoder)
+    reopened.upsert([*others, renamed])
+    assert encoded == [queen.id]
+    reopened.upsert([queen])  # back to the old text
+    assert encoded == [queen.id, queen.id]
+    assert _ids(reopened.search(RetrievalQuery("bohemian rhapsody"), 1)) == [queen.id]
+
+
+def test_a_changed_facet_with_the_same_text_updates_the_filters(
+    dense_copy: FaissDense, fixture_entities: list[Entity], encoder: Encoder, encoded: list[str]
+) -> None:
+    """Language, explicit and the year within its decade are filterable but not embedded."""
+    queen = _queen(fixture_entities)
+    moved = queen.model_copy(
+        update={"language": "zu", "explicit": True, "release_year": 1976, "popularity": 12.0}
+    )
+    entities = {e.id: e for e in fixture_entities} | {queen.id: moved}
+    index = FaissDense(dense_copy.path, _dict_lookup(entities), encoder=encoder)
+    assert index.upsert([moved]) == 1
+    assert encoded == []
+    query = RetrievalQuery(
+        "bohemian rhapsody",
+        SearchFilters(languages=["zu"], explicit=True, year_min=1976, year_max=1976),
+    )
+    assert _ids(index.search(query, 5)) == [queen.id]
+    reopened = FaissDense(dense_copy.path, _dict_lookup(entities), encoder=encoder)
+    assert _ids(reopened.search(query, 5)) == [queen.id]
+    mask = reopened._facets.mask(SearchFilters(languages=["en"]), len(reopened.entity_ids()))
+    assert not mask[reopened._ids[queen.id]]
+
+
+def test_input_digests_survive_save_and_reload(
+    tmp_path: Path,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+) -> None:
+    entities = fixture_entities[:40]
+    FaissDense(tmp_path, store.get_many, encoder=encoder).upsert(entities)
+    assert len(encoded) == 40
+    reopened = FaissDense(tmp_path, store.get_many, encoder=encoder)
+    digests = reopened._inputs.values[: len(entities)]
+    assert (tmp_path / "inputs.npz").exists()
+    assert np.all(digests != 0)
+    assert len(set(digests.tolist())) == len(entities)
+    assert reopened.upsert(entities) == 40
+    assert len(encoded) == 40
+
+
+def _forget_digests(path: Path) -> None:
+    (path / "inputs.npz").unlink()
+
+
+def _digests_of_another_save(path: Path) -> None:
+    with np.load(path / "inputs.npz") as arrays:
+        digests = arrays["digests"]
+    with (path / "inputs.npz").open("wb") as out:
+        np.savez(out, digests=digests, generations=np.array([0, 0], dtype=np.int64))
+
+
+@pytest.mark.parametrize(
+    "spoil", [_forget_digests, _digests_of_another_save], ids=["missing", "other-generation"]
+)
+def test_an_index_without_valid_digests_loads_and_re_encodes(
+    dense_copy: FaissDense,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+    spoil: Callable[[Path], None],
+) -> None:
+    """An index saved before digests existed (or by an older build after them) still loads;
+    its entities are encoded again once, on their next upsert."""
+    spoil(dense_copy.path)
+    old = FaissDense(dense_copy.path, store.get_many, encoder=encoder)
+    assert len(old) == 395
+    assert _ids(old.search(RetrievalQuery("bohemian rhapsody"), 1)) == [
+        "fx:track:bohemian-rhapsody-queen"
+    ]
+    some = fixture_entities[:30]
+    assert old.upsert(some) == 30
+    assert encoded == [e.id for e in some]
+    FaissDense(dense_copy.path, store.get_many, encoder=encoder).upsert(some)
+    assert len(encoded) == 30
+
+
+def test_another_encoder_re_encodes(
+    dense_copy: FaissDense,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The digest covers the encoder fingerprint: a new model or backend re-encodes the text."""
+    monkeypatch.setattr(Encoder, "fingerprint", property(lambda self: "another-model/onnx/128"))
+    index = FaissDense(dense_copy.path, store.get_many, encoder=encoder)
+    index.upsert(fixture_entities[:20])
+    assert encoded == [e.id for e in fixture_entities[:20]]
+
+
+class _KilledError(Exception):
+    pass
+
+
+def _interrupt(count: int) -> None:
+    raise _KilledError
+
+
+def test_an_interrupted_run_resumes_after_its_last_saved_batch(
+    tmp_path: Path,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+) -> None:
+    """As ``ltrr index`` does: one upsert per batch, each saved; killed in the third batch."""
+    entities = fixture_entities[:160]
+    batches = [entities[start : start + 40] for start in range(0, len(entities), 40)]
+    first = FaissDense(tmp_path, store.get_many, encoder=encoder)
+    first.upsert(batches[0])
+    first.upsert(batches[1])
+    saved = first.vectors([e.id for e in entities[:80]])
+    with pytest.raises(_KilledError):
+        first.upsert(batches[2], on_progress=_interrupt)
+    encoded.clear()
+
+    resumed = FaissDense(tmp_path, store.get_many, encoder=encoder)
+    assert len(resumed) == 80
+    for batch in batches:
+        resumed.upsert(batch)
+    assert encoded == [e.id for e in entities[80:]]
+    assert len(resumed) == 160
+    np.testing.assert_array_equal(resumed.vectors([e.id for e in entities[:80]]), saved)
+    last = entities[-1]
+    assert last.id in _ids(resumed.search(RetrievalQuery(last.title), 5))
+
+
+def test_a_deleted_entity_upserted_again_is_encoded_again(
+    dense_copy: FaissDense, fixture_entities: list[Entity], encoded: list[str]
+) -> None:
+    queen = _queen(fixture_entities)
+    dense_copy.delete([queen.id])
+    assert dense_copy.upsert([queen]) == 1
+    assert encoded == [queen.id]
+    assert len(dense_copy) == 395
+    assert _ids(dense_copy.search(RetrievalQuery("bohemian rhapsody"), 1)) == [queen.id]
+
+
+def test_digests_follow_growth_into_ivf_and_rebuilds(
+    tmp_path: Path,
+    ivf: FaissDense,
+    encoder: Encoder,
+    synthetic: dict[str, Entity],
+    encoded: list[str],
+) -> None:
+    """The ``ivf`` fixture turned exact → IVF while it was indexed; nothing re-encodes."""
+    shutil.copytree(ivf.path, tmp_path / "ivf")
+    index = FaissDense(tmp_path / "ivf", _dict_lookup(synthetic), IVF_CONFIG, encoder=encoder)
+    assert index.upsert(synthetic.values()) == SYNTHETIC_SIZE
+    index.rebuild()
+    assert index.upsert(synthetic.values()) == SYNTHETIC_SIZE
+    assert encoded == []
+    victim = next(iter(synthetic.values()))
+    renamed = victim.model_copy(update={"title": "Quokka Lighthouse Serenade"})
+    index.upsert([*synthetic.values(), renamed])
+    assert encoded == [victim.id]
+    # exact over the stored vectors: nprobe 8 of the re-built 51 lists may miss the new one
+    assert _exact(index, synthetic, "quokka lighthouse serenade", 1) == [victim.id]
+
+
+def test_a_save_cut_short_never_keeps_a_digest_the_vector_lacks(
+    dense_copy: FaissDense,
+    fixture_entities: list[Entity],
+    store: EntityStore,
+    encoder: Encoder,
+    encoded: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed after the new index file was renamed into place, before the keys and metadata:
+    the old metadata loads with the new vectors. A renamed entity whose title goes back must
+    then be encoded again, not skipped on the digest of its old text."""
+    queen = _queen(fixture_entities)
+    replace = os.replace
+
+    def killed_before_keys(source: Any, target: Any) -> None:
+        if Path(target).name == "keys.txt":
+            raise OSError("simulated kill")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", killed_before_keys)
+    with pytest.raises(OSError, match="simulated kill"):
+        dense_copy.upsert([queen.model_copy(update={"title": "Zebra Crossing Lullaby"})])
+    monkeypatch.setattr(os, "replace", replace)
+
+    reopened = FaissDense(dense_copy.path, store.get_many, encoder=encoder)
+    reopened.upsert([queen])
+    assert encoded == [queen.id, queen.id]
+    assert _ids(reopened.search(RetrievalQuery("bohemian rhapsody"), 1)) == [queen.id]
 
 
 # -- configuration ----------------------------------------------------------------------
