@@ -101,7 +101,7 @@ class HashingEncoder:
 
     def encode_entities(
         self, entities: Any, batch_size: int | None = None, on_progress: Any = None
-    ) -> np.ndarray:
+    ) -> Any:
         items = list(entities)
         vectors = self.encode_texts([entity_text(e) for e in items])
         if on_progress is not None:
@@ -206,7 +206,7 @@ def reindex(
     catalog: Path, dense_dir: Path, config: DenseConfig, encoder: Any, change: float, seed: int
 ) -> dict[str, Any]:
     """Upsert the catalog again over the index in ``dense_dir``, ``change`` of it retitled."""
-    counting = CountingEncoder(encoder)
+    counting: Any = CountingEncoder(encoder)
     dense = FaissDense(dense_dir, lambda ids: {}, config, encoder=counting)
     rng = random.Random(seed)
     changed = 0
