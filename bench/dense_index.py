@@ -121,7 +121,7 @@ class CountingEncoder:
 
     def encode_entities(
         self, entities: Any, batch_size: int | None = None, on_progress: Any = None
-    ) -> np.ndarray:
+    ) -> Any:
         items = list(entities)
         self.encoded += len(items)
         return self._encoder.encode_entities(items, batch_size, on_progress)
