@@ -190,26 +190,56 @@ def plot_memory_learning(report: SimulationReport, path: Path) -> None:
     (``+memory-frozen``, ``+memory-cold``) share its colour: the gap between them is
     what feedback taught the memory.
     """
-    figure = Figure(figsize=(7, 4.5))
-    ax = figure.subplots()
+    with_memory = "memory" in report.strategies
+    figure = Figure(figsize=(13 if with_memory else 7, 4.5))
+    axes = figure.subplots(1, 2 if with_memory else 1, squeeze=False)[0]
     styles = line_styles(report)
     for name, policy in report.policies.items():
+        style = {"label": name, "color": styles[name].color, "linestyle": styles[name].linestyle}
         points = policy.segment_curves.get(MEMORY_SEGMENT, [])
-        ax.plot(
+        axes[0].plot(
             [p.end for p in points],
             [p.success_at_10 for p in points],
             marker="o",
             markersize=3,
-            label=name,
-            color=styles[name].color,
-            linestyle=styles[name].linestyle,
+            **style,
         )
-    ax.set_title("success@10 on misspelled head queries")
-    ax.set_xlabel(f"sessions (window {report.window})")
-    ax.set_ylim(0, 1.05)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+        if with_memory:
+            recall = [(p.end, p.strategy_recall.get("memory")) for p in policy.curve]
+            known = [(end, value) for end, value in recall if value is not None]
+            axes[1].plot(
+                [end for end, _ in known], [v for _, v in known], marker="o", markersize=3, **style
+            )
+    axes[0].set_title("success@10 on misspelled head queries")
+    if with_memory:
+        axes[1].set_title("memory's recall of the intended entity (searches calling it)")
+    for ax in axes:
+        ax.set_xlabel(f"sessions (window {report.window})")
+        ax.set_ylim(0, 1.05)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
     _save(figure, path)
+
+
+def _fraction(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _memory_recall_table(report: SimulationReport) -> list[str]:
+    """Memory's recall per window and policy (what the memory itself learned)."""
+    first = next(iter(report.policies.values()), None)
+    if "memory" not in report.strategies or first is None:
+        return []
+    ends = [p.end for p in first.curve]
+    lines = [
+        "| policy | " + " | ".join(str(end) for end in ends) + " |",
+        "|---|" + "---:|" * len(ends),
+    ]
+    for name, policy in report.policies.items():
+        values = {p.end: p.strategy_recall.get("memory") for p in policy.curve}
+        cells = [_fraction(values.get(end)) for end in ends]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _memory_table(report: SimulationReport) -> list[str]:
@@ -301,6 +331,18 @@ def markdown(report: SimulationReport) -> str:
             "from feedback shows here first.",
             "",
             *memory,
+        ]
+    memory_recall = _memory_recall_table(report)
+    if memory_recall:
+        lines += [
+            "",
+            "## Memory's recall over time",
+            "",
+            "Per window of sessions, the share of searches calling memory in which an "
+            "intended entity was among memory's candidates: what the memory itself learned "
+            "(`+memory-cold` starts from nothing but feedback).",
+            "",
+            *memory_recall,
         ]
     curve = ", ".join(f"{p:.3f}" for p in report.examination_curve)
     lines += [

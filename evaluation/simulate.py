@@ -86,6 +86,11 @@ class CurvePoint(Metrics):
     mean_depth: dict[str, float] = Field(
         default_factory=dict, description="Mean depth drawn per strategy (0 when not called)."
     )
+    strategy_recall: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Per strategy, an intended entity among its candidates, in the window's "
+        "searches calling it (None when none did).",
+    )
 
 
 class PolicyReport(BaseModel):
@@ -252,6 +257,9 @@ def report_policy(
                     s: _mean(1.0 if r.plan.get(s, 0) > 0 else 0.0 for r in part) for s in strategies
                 },
                 mean_depth={s: _mean(float(r.plan.get(s, 0)) for r in part) for s in strategies},
+                strategy_recall={
+                    s: m.recall for s, m in strategy_metrics(part, strategies).items()
+                },
                 **metrics.model_dump(),
             )
         )

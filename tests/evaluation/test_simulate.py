@@ -455,3 +455,49 @@ def test_cli_compares_memory_variants_on_the_same_sessions(tmp_path: Path, cli_d
     unknown = CliRunner().invoke(app, [*args, "--policy", "static-all+memory-warm"])
     assert unknown.exit_code == 2
     assert "unknown variant 'memory-warm'" in " ".join(unknown.output.split())
+
+
+def test_memory_recall_is_reported_per_window(runs: dict[str, PolicyRun], tmp_path: Path) -> None:
+    oracle = runs["oracle"].report
+    for point in oracle.curve:
+        assert set(point.strategy_recall) == {"bm25", "dense", "structured", "memory"}
+    # The windows' recall, weighted by how many searches called memory, is the run's recall.
+    records = runs["oracle"].records
+    calls = [
+        [
+            r
+            for r in records[p.start : p.end]
+            if (r.plan or r.plan_sent or {}).get("memory", 0) > 0 and "memory" in r.strategy_hits
+        ]
+        for p in oracle.curve
+    ]
+    total = sum(len(c) for c in calls)
+    assert total > 0
+    weighted = sum(
+        len(c) * (p.strategy_recall["memory"] or 0.0)
+        for c, p in zip(calls, oracle.curve, strict=True)
+    )
+    assert weighted / total == pytest.approx(oracle.per_strategy["memory"].recall)
+
+    config = SimulatorConfig()
+    report = SimulationReport(
+        catalog={"size": CATALOG_SIZE, "seed": SEED},
+        sessions=SESSIONS,
+        seed=SEED,
+        window=100,
+        strategies=["bm25", "dense", "structured", "memory"],
+        budget=300,
+        examination_curve=examination_curve(config),
+        simulator=config,
+        policies={name: run.report for name, run in runs.items()},
+    )
+    write_report(report, tmp_path)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    table = text.split("## Memory's recall over time")[1].split("## Plots")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| policy | 100 | 200 |"
+    expected = " | ".join(
+        "n/a" if p.strategy_recall["memory"] is None else f"{p.strategy_recall['memory']:.3f}"
+        for p in oracle.curve
+    )
+    assert f"| oracle | {expected} |" in rows
