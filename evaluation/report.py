@@ -19,6 +19,7 @@ from evaluation.policies import MemoryVariant, PolicyError, split_variant
 from evaluation.simulate import Metrics, SimulationReport
 
 MEMORY_SEGMENT = "head-misspelled"
+HEAD_SEGMENT = "head"
 VARIANT_LINES: dict[MemoryVariant | None, str] = {
     None: "-",
     MemoryVariant.FROZEN: "--",
@@ -205,14 +206,15 @@ def plot_memory_learning(report: SimulationReport, path: Path) -> None:
             **style,
         )
         if with_memory:
-            recall = [(p.end, p.strategy_recall.get("memory")) for p in policy.curve]
+            head = policy.segment_curves.get(HEAD_SEGMENT, [])
+            recall = [(p.end, p.strategy_recall.get("memory")) for p in head]
             known = [(end, value) for end, value in recall if value is not None]
             axes[1].plot(
                 [end for end, _ in known], [v for _, v in known], marker="o", markersize=3, **style
             )
     axes[0].set_title("success@10 on misspelled head queries")
     if with_memory:
-        axes[1].set_title("memory's recall of the intended entity (searches calling it)")
+        axes[1].set_title("memory's recall on head intents (searches calling it)")
     for ax in axes:
         ax.set_xlabel(f"sessions (window {report.window})")
         ax.set_ylim(0, 1.05)
@@ -230,13 +232,18 @@ def _memory_recall_table(report: SimulationReport) -> list[str]:
     first = next(iter(report.policies.values()), None)
     if "memory" not in report.strategies or first is None:
         return []
-    ends = [p.end for p in first.curve]
+    ends = [p.end for p in first.segment_curves.get(HEAD_SEGMENT, [])]
+    if not ends:
+        return []
     lines = [
         "| policy | " + " | ".join(str(end) for end in ends) + " |",
         "|---|" + "---:|" * len(ends),
     ]
     for name, policy in report.policies.items():
-        values = {p.end: p.strategy_recall.get("memory") for p in policy.curve}
+        values = {
+            p.end: p.strategy_recall.get("memory")
+            for p in policy.segment_curves.get(HEAD_SEGMENT, [])
+        }
         cells = [_fraction(values.get(end)) for end in ends]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
@@ -336,10 +343,11 @@ def markdown(report: SimulationReport) -> str:
     if memory_recall:
         lines += [
             "",
-            "## Memory's recall over time",
+            "## Memory's recall on head intents over time",
             "",
-            "Per window of sessions, the share of searches calling memory in which an "
-            "intended entity was among memory's candidates: what the memory itself learned "
+            "Per window of sessions, among head-intent searches calling memory (the needs "
+            "many listeners share, which memory can learn), the share in which an intended "
+            "entity was among memory's candidates: what the memory itself learned "
             "(`+memory-cold` starts from nothing but feedback).",
             "",
             *memory_recall,

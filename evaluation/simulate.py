@@ -245,7 +245,11 @@ def report_policy(
 
     types = sorted({r.intent_type.value for r in records})
     curve = []
-    head_misspelled = []
+    segments: dict[str, Callable[[SessionRecord], bool]] = {
+        "head": lambda r: r.head,
+        "head-misspelled": is_head_misspelled,
+    }
+    segment_curves: dict[str, list[CurvePoint]] = {name: [] for name in segments}
     for start in range(0, len(records), window):
         part = records[start : start + window]
         metrics = summarize(part, ndcg[start : start + window])
@@ -263,11 +267,21 @@ def report_policy(
                 **metrics.model_dump(),
             )
         )
-        picked = [i for i, r in enumerate(part, start) if is_head_misspelled(r)]
-        if picked:
-            segment = summarize([records[i] for i in picked], [ndcg[i] for i in picked])
-            head_misspelled.append(
-                CurvePoint(start=start, end=start + len(part), **segment.model_dump())
+        for segment_name, keep in segments.items():
+            picked = [i for i, r in enumerate(part, start) if keep(r)]
+            if not picked:
+                continue
+            chosen = [records[i] for i in picked]
+            segment = summarize(chosen, [ndcg[i] for i in picked])
+            segment_curves[segment_name].append(
+                CurvePoint(
+                    start=start,
+                    end=start + len(part),
+                    strategy_recall={
+                        s: m.recall for s, m in strategy_metrics(chosen, strategies).items()
+                    },
+                    **segment.model_dump(),
+                )
             )
     return PolicyReport(
         policy=name,
@@ -279,7 +293,7 @@ def report_policy(
         },
         per_strategy=strategy_metrics(records, strategies),
         curve=curve,
-        segment_curves={"head-misspelled": head_misspelled},
+        segment_curves=segment_curves,
         seconds=seconds,
         ms_per_session=seconds * 1000 / len(records) if records else 0.0,
     )

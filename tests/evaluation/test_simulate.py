@@ -33,6 +33,7 @@ from evaluation.simulate import (
     is_head_misspelled,
     ndcg_at_k,
     run_policy,
+    strategy_metrics,
 )
 from evaluation.simulate_cli import (
     check_variant,
@@ -461,23 +462,34 @@ def test_memory_recall_is_reported_per_window(runs: dict[str, PolicyRun], tmp_pa
     oracle = runs["oracle"].report
     for point in oracle.curve:
         assert set(point.strategy_recall) == {"bm25", "dense", "structured", "memory"}
+    head = oracle.segment_curves["head"]
+    assert [p.end for p in head] == [p.end for p in oracle.curve]
     # The windows' recall, weighted by how many searches called memory, is the run's recall.
     records = runs["oracle"].records
-    calls = [
-        [
-            r
-            for r in records[p.start : p.end]
-            if (r.plan or r.plan_sent or {}).get("memory", 0) > 0 and "memory" in r.strategy_hits
-        ]
-        for p in oracle.curve
-    ]
-    total = sum(len(c) for c in calls)
-    assert total > 0
-    weighted = sum(
-        len(c) * (p.strategy_recall["memory"] or 0.0)
-        for c, p in zip(calls, oracle.curve, strict=True)
-    )
-    assert weighted / total == pytest.approx(oracle.per_strategy["memory"].recall)
+
+    def calls(start: int, end: int, head_only: bool) -> int:
+        return sum(
+            1
+            for r in records[start:end]
+            if (r.plan or r.plan_sent or {}).get("memory", 0) > 0
+            and "memory" in r.strategy_hits
+            and (r.head or not head_only)
+        )
+
+    for points, head_only, expected in (
+        (oracle.curve, False, oracle.per_strategy["memory"].recall),
+        (
+            head,
+            True,
+            strategy_metrics([r for r in records if r.head], ["memory"])["memory"].recall,
+        ),
+    ):
+        counts = [calls(p.start, p.end, head_only) for p in points]
+        assert sum(counts) > 0
+        weighted = sum(
+            n * (p.strategy_recall["memory"] or 0.0) for n, p in zip(counts, points, strict=True)
+        )
+        assert weighted / sum(counts) == pytest.approx(expected)
 
     config = SimulatorConfig()
     report = SimulationReport(
@@ -493,11 +505,11 @@ def test_memory_recall_is_reported_per_window(runs: dict[str, PolicyRun], tmp_pa
     )
     write_report(report, tmp_path)
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
-    table = text.split("## Memory's recall over time")[1].split("## Plots")[0]
+    table = text.split("## Memory's recall on head intents over time")[1].split("## Plots")[0]
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     assert rows[0] == "| policy | 100 | 200 |"
-    expected = " | ".join(
+    cells = " | ".join(
         "n/a" if p.strategy_recall["memory"] is None else f"{p.strategy_recall['memory']:.3f}"
-        for p in oracle.curve
+        for p in head
     )
-    assert f"| oracle | {expected} |" in rows
+    assert f"| oracle | {cells} |" in rows
