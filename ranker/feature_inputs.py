@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import math
 import struct
+import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Final, Protocol
 
 from catalog.model import Entity, EntityType
@@ -136,6 +138,8 @@ class EntityStatics:
     """Genres and tags as the catalog spells them (listener tastes use these)."""
     packed: bytes
     """float64 numeric attributes, columns as in :class:`Static` (NaN: unknown)."""
+    entity: Entity | None
+    """The entity these were derived from (a cache reuses them for this entity only)."""
 
     @classmethod
     def of(cls, entity: Entity) -> EntityStatics:
@@ -177,12 +181,39 @@ class EntityStatics:
             moods_tags=frozenset(normalize_query(m) for m in (*entity.moods, *entity.tags)),
             facets=frozenset((*entity.genres, *entity.tags)),
             packed=struct.pack(f"{Static.WIDTH}d", *numeric),
+            entity=entity,
         )
+
+
+@lru_cache(maxsize=65_536)
+def _shared(names: frozenset[str]) -> frozenset[str]:
+    """The first-seen set equal to ``names``: one object for the entities that share it."""
+    return names
+
+
+def _sharing(statics: EntityStatics) -> EntityStatics:
+    """``statics`` with the names and name sets that entities share (an artist's, an album's,
+    a genre combination, the vocabulary's tokens) as one object for all of them.
+
+    A warm search spends much of its time reading its candidates' statics from memory, not
+    computing: shared objects make a cache entry about a third smaller, and a search's
+    candidates (often many of one artist) read fewer distinct cache lines.
+    """
+    return replace(
+        statics,
+        artist=sys.intern(statics.artist),
+        tokens=frozenset(map(sys.intern, statics.tokens)),
+        artists=_shared(statics.artists),
+        collections=_shared(statics.collections),
+        genres=_shared(statics.genres),
+        moods_tags=_shared(statics.moods_tags),
+        facets=_shared(statics.facets),
+    )
 
 
 MISSING_ENTITY: Final = EntityStatics(
     "", "", "", "", frozenset(), frozenset(), frozenset(), frozenset(), frozenset(),
-    frozenset(), frozenset(), struct.pack(f"{Static.WIDTH}d", *[_NAN] * Static.WIDTH),
+    frozenset(), frozenset(), struct.pack(f"{Static.WIDTH}d", *[_NAN] * Static.WIDTH), None,
 )  # fmt: skip
 """The statics of an id the catalog does not hold: every attribute unknown."""
 
@@ -191,7 +222,7 @@ class EntityFeatureCache:
     """Per-entity static features, kept across searches (bounded, oldest dropped first).
 
     An entry is reused only for the same or an equal entity, so a catalog update is picked
-    up as soon as the caller passes the new version. An entry takes about 3 KB besides the
+    up as soon as the caller passes the new version. An entry takes about 2 KB besides the
     entity it keeps for that comparison. Safe to share between threads.
     """
 
@@ -199,7 +230,7 @@ class EntityFeatureCache:
         if max_entities < 1:
             raise ValueError(f"max_entities must be >= 1, but {max_entities} is given")
         self.max_entities = max_entities
-        self._entries: dict[str, tuple[Entity, EntityStatics]] = {}
+        self._entries: dict[str, EntityStatics] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -208,8 +239,8 @@ class EntityFeatureCache:
         """The statics of each id, in order (:data:`MISSING_ENTITY` when not in ``entities``)."""
         entries = self._entries
         return [
-            hit[1]
-            if (e := entities.get(i)) is not None and (hit := entries.get(i)) and hit[0] is e
+            hit
+            if (e := entities.get(i)) is not None and (hit := entries.get(i)) and hit.entity is e
             else self.get(e)
             for i in ids
         ]
@@ -219,14 +250,18 @@ class EntityFeatureCache:
             return MISSING_ENTITY
         entry = self._entries.get(entity.id)
         # field-by-field equality: Entity has neither extra nor private attributes
-        if entry is not None and (entry[0] is entity or entry[0].__dict__ == entity.__dict__):
-            return entry[1]
-        statics = EntityStatics.of(entity)
+        if (
+            entry is not None
+            and entry.entity is not None
+            and (entry.entity is entity or entry.entity.__dict__ == entity.__dict__)
+        ):
+            return entry
+        statics = _sharing(EntityStatics.of(entity))
         if entry is None and len(self._entries) >= self.max_entities:
             # another thread may evict or insert concurrently: losing that race is harmless
             with contextlib.suppress(KeyError, RuntimeError, StopIteration):
                 del self._entries[next(iter(self._entries))]
-        self._entries[entity.id] = (entity, statics)
+        self._entries[entity.id] = statics
         return statics
 
 

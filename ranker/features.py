@@ -84,19 +84,50 @@ _TYPE_CODES: Final = {t.value: float(i) for i, t in enumerate(ENTITY_TYPES)}
 
 
 class _Columns:
-    """The output matrix, written column by column by feature name."""
+    """The feature matrix, written feature by feature (by name).
+
+    It is kept feature-major while written, so that a feature's values for all candidates are
+    one contiguous row, and transposed once at the end. A feature with the same value for every
+    candidate (a Python float) is set together with the others of its kind, in one numpy call.
+    """
 
     def __init__(self, spec: FeatureSpec, n: int) -> None:
-        self.out = np.full((n, len(spec)), np.nan, dtype=np.float32)
+        self.by_feature = np.full((len(spec), n), np.nan, dtype=np.float32)
         self.index = spec.index
         self.written: set[str] = set()
+        self._constants: dict[int, float] = {}
 
     def __setitem__(self, name: str, values: Floats | float) -> None:
-        self.out[:, self.index[name]] = values
+        if isinstance(values, float):
+            self._constants[self.index[name]] = values
+        else:
+            self.by_feature[self.index[name]] = values
         self.written.add(name)
 
+    def set_rows(self, names: Sequence[str], values: NDArray[np.generic]) -> None:
+        """Several features at once, one row of ``values`` each."""
+        self.by_feature[[self.index[name] for name in names]] = values
+        self.written.update(names)
+
     def __getitem__(self, name: str) -> Floats:
-        return self.out[:, self.index[name]].astype(np.float64)
+        self._set_constants()
+        return self.by_feature[self.index[name], :].astype(np.float64)
+
+    def stored(self, names: Sequence[str]) -> NDArray[np.float32]:
+        """Several features as stored (float32), one row each."""
+        self._set_constants()
+        return self.by_feature[[self.index[name] for name in names]]
+
+    def matrix(self) -> NDArray[np.float32]:
+        """The ``(candidates, features)`` matrix."""
+        self._set_constants()
+        return np.ascontiguousarray(self.by_feature.T)
+
+    def _set_constants(self) -> None:
+        if self._constants:
+            rows = list(self._constants)
+            self.by_feature[rows] = np.array(list(self._constants.values()))[:, np.newaxis]
+            self._constants.clear()
 
 
 @lru_cache(maxsize=64)
@@ -143,7 +174,7 @@ def compute_features(
     if len(cols.written) != len(spec):  # a feature of the spec that no code above computes
         missing = [name for name in spec.names if name not in cols.written]
         raise RuntimeError(f"features not computed: {missing}")
-    return cols.out
+    return cols.matrix()
 
 
 def _provenance(
@@ -153,37 +184,46 @@ def _provenance(
     strategies: Sequence[str],
     n: int,
 ) -> None:
-    n_found = np.zeros(n)
-    best = np.full(n, np.nan)
-    rrf = np.zeros(n)
     for s in strategies:
-        hits = inputs.runs.get(s, ())
-        found, rank = np.zeros(n), np.full(n, np.nan)
-        score, norm = np.full(n, np.nan), np.full(n, np.nan)
-        if hits:
-            idx = np.array([row.get(h.entity_id, -1) for h in hits], dtype=np.intp)
-            ranks = np.array([h.rank for h in hits], dtype=np.float64)
-            scores = np.array([h.score for h in hits], dtype=np.float64)
-            finite = np.isfinite(scores)
-            scores[~finite] = np.nan
-            scaled = np.where(finite, 1.0, np.nan)
-            if finite.any():
-                lo, hi = scores[finite].min(), scores[finite].max()
-                if hi > lo:
-                    scaled = (scores - lo) / (hi - lo)  # NaN stays NaN
-            keep = idx >= 0
-            at = idx[keep]
-            found[at], rank[at], score[at], norm[at] = 1.0, ranks[keep], scores[keep], scaled[keep]
-            rrf[at] += 1.0 / (RRF_K + ranks[keep])
-        n_found += found
-        best = np.fmin(best, rank)
-        cols[f"found_{s}"] = found
-        cols[f"rank_{s}"] = rank
-        cols[f"score_{s}"] = score
-        cols[f"score_norm_{s}"] = norm
         cols[f"depth_{s}"] = float(inputs.plan.get(s, 0))
-    cols["n_strategies"] = n_found
-    cols["best_rank"] = best
+    runs = [inputs.runs.get(s, ()) for s in strategies]
+    hits = [hit for run in runs for hit in run]
+    m = len(hits)
+    # all strategies' hits at once: hit i was returned by strategies[strategy[i]]
+    strategy = np.repeat(np.arange(len(strategies)), [len(run) for run in runs])
+    scores = np.fromiter([h.score for h in hits], np.float64, m)
+    finite = np.isfinite(scores)
+    scores[~finite] = np.nan
+    scaled = np.where(finite, 1.0, np.nan)  # where a strategy's finite scores all tie
+    end = 0
+    for run in runs:  # min-max scaling within each strategy's list
+        start, end = end, end + len(run)
+        ok = finite[start:end]
+        if ok.any():
+            values = scores[start:end][ok]
+            lo, hi = values.min(), values.max()
+            if hi > lo:
+                scaled[start:end] = (scores[start:end] - lo) / (hi - lo)  # NaN stays NaN
+    # strategy x candidate, plus a last column where hits outside the union land (dropped)
+    at = np.fromiter([row.get(h.entity_id, n) for h in hits], np.intp, m)
+    found = np.zeros((len(strategies), n + 1), dtype=bool)
+    rank, score, norm = (np.full((len(strategies), n + 1), np.nan) for _ in range(3))
+    found[strategy, at] = True
+    rank[strategy, at] = np.fromiter([h.rank for h in hits], np.float64, m)
+    score[strategy, at] = scores
+    norm[strategy, at] = scaled
+    found, rank, score, norm = found[:, :n], rank[:, :n], score[:, :n], norm[:, :n]
+    cols.set_rows([f"found_{s}" for s in strategies], found)
+    cols.set_rows([f"rank_{s}" for s in strategies], rank)
+    cols.set_rows([f"score_{s}" for s in strategies], score)
+    cols.set_rows([f"score_norm_{s}" for s in strategies], norm)
+    cols["n_strategies"] = found.sum(axis=0, dtype=np.float64)
+    cols["best_rank"] = np.fmin.reduce(rank, axis=0)
+    fused = 1.0 / (RRF_K + rank)
+    fused[~found] = 0.0
+    rrf = np.zeros(n)
+    for term in fused:  # in strategy order
+        rrf += term
     cols["rrf_score"] = rrf
 
 
@@ -206,6 +246,7 @@ def _text(
         for name in _TEXT_FEATURES:
             cols[name] = np.nan
         return
+    n = len(statics)
     titles = [s.title for s in statics]
     has_artist = block[:, Static.HAS_ARTIST] == 1.0
     has_collection = block[:, Static.HAS_COLLECTION] == 1.0
@@ -218,20 +259,17 @@ def _text(
     everything = [s.sorted_text for s in statics]
     cols["text_all"] = _similarity(sorted_query, everything, fuzz.ratio, known)
     tokens = frozenset(query.split())
-    # one pass over the candidates: shared tokens x 8 + exact x 4 + prefix x 2 + inside
-    packed = np.array(
-        [
-            (len(tokens & s.tokens) << 3)
-            | ((query in s.exact_keys) << 2)
-            | (s.title.startswith(query) << 1)
-            | (s.title != "" and s.title in query)
-            for s in statics
-        ],
-        dtype=np.int64,
-    )
-    for name, bit in (("exact_match", 2), ("title_prefix", 1), ("title_in_query", 0)):
-        cols[name] = np.where(known, (packed >> bit) & 1, np.nan)
-    cols["token_fraction"] = np.where(known, (packed >> 3) / len(tokens), np.nan)
+    exact = [query in s.exact_keys for s in statics]
+    prefix = [title.startswith(query) for title in titles]
+    inside = [title != "" and title in query for title in titles]
+    for name, flags in (
+        ("exact_match", exact),
+        ("title_prefix", prefix),
+        ("title_in_query", inside),
+    ):
+        cols[name] = np.where(known, np.fromiter(flags, bool, n), np.nan)
+    shared = np.fromiter([len(tokens & s.tokens) for s in statics], np.float64, n)
+    cols["token_fraction"] = np.where(known, shared / len(tokens), np.nan)
 
 
 def _agrees(kind: str, value: str, statics: list[EntityStatics], block: Floats) -> Floats:
@@ -387,9 +425,8 @@ _GAPS: Final = (
 def _relative(cols: _Columns) -> None:
     """Each candidate against the union's best on a signal: a model scoring one candidate at a
     time cannot otherwise tell "a good title match" from "the best title match here"."""
-    for name, source in _GAPS:
-        values = cols[source]
-        present = ~np.isnan(values)
+    signals = cols.stored([source for _, source in _GAPS]).astype(np.float64)
+    for (name, _), values, present in zip(_GAPS, signals, ~np.isnan(signals), strict=True):
         best = values[present].max() if present.any() else np.nan
         cols[name] = values - best
     rrf = cols["rrf_score"]
