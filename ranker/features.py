@@ -98,10 +98,12 @@ class _Columns:
         self._constants: dict[int, float] = {}
 
     def __setitem__(self, name: str, values: Floats | float) -> None:
+        row = self.index[name]
         if isinstance(values, float):
-            self._constants[self.index[name]] = values
+            self._constants[row] = values
         else:
-            self.by_feature[self.index[name]] = values
+            self._constants.pop(row, None)  # the latest write wins
+            self.by_feature[row] = values
         self.written.add(name)
 
     def set_rows(self, names: Sequence[str], values: NDArray[np.generic]) -> None:
