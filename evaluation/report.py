@@ -294,8 +294,9 @@ def markdown(report: SimulationReport) -> str:
         "",
         f"{report.sessions} sessions per policy, seed {report.seed}, catalog: {catalog}. "
         f"Strategies registered: {', '.join(report.strategies)}; candidate budget "
-        f"{report.budget}. Every policy met the same listeners, intents and queries "
-        "(see docs/simulator.md).",
+        f"{report.budget}; results ordered by "
+        f"{'RRF' if report.ranker == 'rrf' else f'ranker model {report.ranker}'}. "
+        "Every policy met the same listeners, intents and queries (see docs/simulator.md).",
         "",
     ]
     notes = variant_notes(report)

@@ -120,6 +120,9 @@ class SimulationReport(BaseModel):
     examination_curve: list[float] = Field(description="True P(examined) at ranks 1..10.")
     simulator: SimulatorConfig
     policies: dict[str, PolicyReport]
+    ranker: str = Field(
+        default="rrf", description="What ordered every policy's results: RRF or a model version."
+    )
 
 
 def ndcg_at_k(records: Sequence[SessionRecord], k: int = K) -> list[float]:

@@ -7,6 +7,7 @@ inherits what another one taught the service (feedback, memory, bandit state).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -24,7 +25,10 @@ from rich.table import Table
 from service.progress import progress_bar
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from evaluation.simulate import PolicyReport, SimulationReport
+    from ranker.registry_base import ModelBundle
     from service.settings import Settings
     from simulator.intents import IntentType
     from simulator.session import SessionRecord
@@ -177,6 +181,38 @@ def install_snapshot(snapshot: Path, data_dir: Path) -> None:
     FileSnapshotStore(data_dir / BANDIT_DIR / "snapshots").publish(meta.version, blob)
 
 
+def load_ranker(path: Path, strategies: Sequence[str]) -> ModelBundle:
+    """The registered model at ``path`` (``DATA_DIR/ranker/VERSION``), checked against the
+    features a service over ``strategies`` computes; :class:`ValueError` says what is wrong."""
+    from ranker.feature_spec import FeatureSpec, FeatureSpecMismatch
+    from ranker.registry import FileRegistryStore, ModelRegistry, RegistryError
+
+    registry = ModelRegistry(FileRegistryStore(path.parent))
+    try:
+        bundle = registry.store.bundle(path.name)
+        if bundle is None:
+            raise ValueError(
+                f"{path} is not a registered ranker model (expected DATA_DIR/ranker/VERSION, "
+                "e.g. from `ltrr simulate-ranker --keep-data DIR`)"
+            )
+        registry.load(path.name, expected_spec=FeatureSpec.for_strategies(strategies))
+    except (FeatureSpecMismatch, RegistryError) as error:
+        raise ValueError(f"{path}: {error}") from error
+    finally:
+        registry.close()
+    return bundle
+
+
+def install_ranker(bundle: ModelBundle, settings: Settings) -> None:
+    """Register ``bundle`` where the service of ``settings`` looks for models and activate it."""
+    from ranker.registry import ModelVersionExists, open_registry
+
+    with open_registry(settings.data_dir, settings.redis_url) as registry:
+        with contextlib.suppress(ModelVersionExists):  # in Redis: an earlier policy put it
+            registry.store.put(bundle)
+        registry.activate(bundle.record.version)
+
+
 def _write_json(result: SimulationReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -273,6 +309,16 @@ def simulate_command(
             "for `ltrr ope`."
         ),
     ] = None,
+    ranker_model: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            file_okay=False,
+            help="Rank every policy's results with this registered model (its directory, "
+            "DATA_DIR/ranker/VERSION, e.g. kept by `ltrr simulate-ranker --keep-data`) "
+            "instead of RRF. The model does not change during the run.",
+        ),
+    ] = None,
 ) -> None:
     """Run simulated listeners through the public API under each policy and measure them."""
     from fastapi.testclient import TestClient
@@ -296,6 +342,12 @@ def simulate_command(
         console.print("[red]error:[/red] --drift-mix needs --drift-at (when the mix changes)")
         raise typer.Exit(code=2)
     names = list(dict.fromkeys(policy or ["static-bm25"]))
+    try:
+        strategies = Settings(data_dir=data_dir).pipeline.strategies
+        model = None if ranker_model is None else load_ranker(ranker_model, strategies)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] --ranker-model: {error}")
+        raise typer.Exit(code=2) from error
     pristine, catalog = prepare_data_dir(data_dir, catalog_size, seed)
     base = Settings(data_dir=pristine)
     env = PolicyEnvironment(
@@ -326,6 +378,7 @@ def simulate_command(
                 "entities": len(world),
                 "session_seed": listeners,
             },
+            ranker="rrf" if model is None else model.record.version,
             sessions=sessions,
             seed=seed,
             window=window,
@@ -350,6 +403,8 @@ def simulate_command(
                 prepare_policy_dir(name, settings)
                 if snapshot is not None and settings.bandit.enabled:
                     install_snapshot(snapshot, work)
+                if model is not None:
+                    install_ranker(model, settings)
                 with TestClient(create_app(settings)) as client:
                     run = run_policy(
                         client,

@@ -26,3 +26,9 @@ def pristine(catalog: Path) -> Path:
     data_dir = catalog.parent / "data"
     index_catalog(catalog, data_dir, Settings(data_dir=data_dir), strict=True)
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``--data-dir`` of the ``ltrr simulate`` tests: its 800-entity catalog is indexed once."""
+    return tmp_path_factory.mktemp("cli") / "data"

@@ -271,12 +271,6 @@ def test_oracle_discovery_respects_the_budget() -> None:
     assert all(env.fits(plan) for plan in oracle.discovery)
 
 
-@pytest.fixture(scope="module")
-def cli_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The ``--data-dir`` of the CLI tests: its 800-entity catalog is indexed once."""
-    return tmp_path_factory.mktemp("cli") / "data"
-
-
 def test_cli_writes_json_and_report(tmp_path: Path, cli_data: Path) -> None:
     cli_root = tmp_path
     runner = CliRunner()
