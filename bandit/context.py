@@ -62,12 +62,24 @@ class SearchContext:
     tastes: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
 
+ATTRIBUTE_SLOTS = frozenset({"genre", "mood", "tag", "decade", "year", "language", "explicit"})
+"""Slot kinds that constrain what is sought rather than name it (``90s rock``)."""
+
+
 def query_class(context: SearchContext) -> str:
-    """A coarse class of the query (dominant entity type and frequency), for hit-rate stats."""
+    """A coarse class of the query, for hit-rate stats: dominant entity type, ``+attr`` when
+    the parse holds a confident attribute slot, and frequency (``track+attr:tail``).
+
+    Attribute queries are what structured search is for, and a type alone does not tell
+    them apart (``90s rock`` and ``bohemian rhapsody`` are both most likely tracks).
+    """
     kind = "unknown"
-    if context.parse is not None and context.parse.type_probabilities:
-        best = max(context.parse.type_probabilities.items(), key=lambda kv: (kv[1], kv[0]))
+    parse = context.parse
+    if parse is not None and parse.type_probabilities:
+        best = max(parse.type_probabilities.items(), key=lambda kv: (kv[1], kv[0]))
         kind = str(best[0].value if hasattr(best[0], "value") else best[0])
+    if parse is not None and any(s.kind in ATTRIBUTE_SLOTS for s in parse.confident_slots()):
+        kind += "+attr"
     return f"{kind}:{frequency_class(context.query_count)}"
 
 
