@@ -4,10 +4,9 @@ Each plan of :meth:`PlanSpace.joint_plans` is an action of VW's
 ``cb_explore_adf`` (Li et al. 2010's action-dependent features, with
 epsilon-greedy or SquareCB exploration): its features say which strategies it
 calls at which depth, the total it draws, and each called strategy's recent
-hit rate for this query class, expected latency and what it has to work with for
-this very query (its *support*: the parse's strongest constraint for structured
-search, the memory's best pair for memory). The shared context is crossed with
-the action namespace, so the model learns which plan suits which kind of query.
+hit rate for this query class and expected latency. The shared context is
+crossed with the action namespace, so the model learns which plan suits which
+kind of query.
 """
 
 from __future__ import annotations
@@ -33,28 +32,8 @@ from bandit.stats import StrategyStats
 from bandit.vw import AdfLearner, workspace_args
 
 TOP = 5
-ACTION_CACHE = 1024
+ACTION_CACHE = 256
 _LOG_MAX = math.log1p(100)
-SUPPORT_STEP = 0.1
-"""Support values are rounded to this step, which keeps the cache of parsed actions small."""
-_NOT_CONSTRAINTS = frozenset({"slot_title_words"})
-
-
-def query_support(features: Namespaces) -> dict[str, float]:
-    """What each strategy has to work with for this query, from the logged context.
-
-    ``structured``: the confidence of the parse's strongest slot that structured search
-    turns into a constraint (an artist, a genre, a decade..., not title words);
-    ``memory``: the score of the memory's best pair for the query. Strategies without a
-    cheap, query-specific signal (bm25, dense) have none.
-    """
-    slots = [
-        value
-        for name, value in features.get("u", {}).items()
-        if name.startswith("slot_") and name not in _NOT_CONSTRAINTS
-    ]
-    raw = {"structured": max(slots, default=0.0), "memory": features.get("m", {}).get("top", 0.0)}
-    return {k: round(round(v / SUPPORT_STEP) * SUPPORT_STEP, 4) for k, v in raw.items()}
 
 
 def action_line(
@@ -64,7 +43,6 @@ def action_line(
     *,
     with_stats: bool = True,
     light: bool = False,
-    support: dict[str, float] | None = None,
 ) -> str:
     """The action namespaces of one plan (``a``, and ``s`` for uncrossed features if light)."""
     parts = [f"|a total:{sum(plan) / space.budget:.4f} called_{sum(1 for d in plan if d)}"]
@@ -80,8 +58,6 @@ def action_line(
             s = stats.get(strategy, {})
             hit, lat = s.get("hit", 0.5), s.get("lat", 10.0) / 50.0
             (plain if light else parts).append(f"{strategy}_hit:{hit:.4f} {strategy}_lat:{lat:.4f}")
-        if support is not None and strategy in support:
-            parts.append(f"{strategy}_support:{support[strategy]:.4f}")
     if light:
         called = [s for s, d in zip(space.strategies, plan, strict=True) if d]
         plain += [f"pair_{a}_{b}" for i, a in enumerate(called) for b in called[i + 1 :]]
@@ -118,8 +94,7 @@ class JointPolicy:
         self.skipped = 0
         self._lock = threading.Lock()
         self._action_cache: dict[
-            tuple[tuple[tuple[str, float, float], ...], tuple[tuple[str, float], ...]],
-            tuple[list[str], list[Any]],
+            tuple[tuple[str, float, float], ...], tuple[list[str], list[Any]]
         ] = {}
 
     @property
@@ -130,20 +105,13 @@ class JointPolicy:
     def cold(self) -> bool:
         return self._rewards < self.config.cold_start_rewards
 
-    def _actions(
-        self, stats: dict[str, dict[str, float]], features: Namespaces
-    ) -> tuple[list[str], list[Any]]:
-        """The plans' action lines and parsed examples under these stats and this query's
-        support (cached).
+    def _actions(self, stats: dict[str, dict[str, float]]) -> tuple[list[str], list[Any]]:
+        """The plans' action lines and parsed examples under these stats (cached).
 
         Parsed examples serve predictions only; learning parses its labelled copy.
         The caller holds the lock.
         """
-        support = query_support(features)
-        key = (
-            tuple(sorted((s, v.get("hit", 0.5), v.get("lat", 10.0)) for s, v in stats.items())),
-            tuple(sorted(support.items())),
-        )
+        key = tuple(sorted((s, v.get("hit", 0.5), v.get("lat", 10.0)) for s, v in stats.items()))
         cached = self._action_cache.get(key)
         if cached is None:
             lines = [
@@ -153,7 +121,6 @@ class JointPolicy:
                     stats,
                     with_stats=self.config.action_stats,
                     light=self.config.crossing is Crossing.LIGHT,
-                    support=support,
                 )
                 for plan in self.plans
             ]
@@ -173,7 +140,7 @@ class JointPolicy:
             return cold_pmf(len(self.plans), 0, self.config.cold_start_epsilon), 0, stats, qc
         shared = vw_namespaces(features)
         with self._lock:
-            raw = self.learner.pmf(shared, self._actions(stats, features)[1])
+            raw = self.learner.pmf(shared, self._actions(stats)[1])
         return with_floor(raw, self.config.floor), int(np.argmax(raw)), stats, qc
 
     def logged_pmf(self, choice: PlanChoice) -> dict[str, float]:
@@ -183,7 +150,7 @@ class JointPolicy:
         else:
             shared = vw_namespaces(choice.features)
             with self._lock:
-                raw = self.learner.pmf(shared, self._actions(choice.stats, choice.features)[1])
+                raw = self.learner.pmf(shared, self._actions(choice.stats)[1])
             pmf = with_floor(raw, self.config.floor)
         return {self.space.key(plan): float(p) for plan, p in zip(self.plans, pmf, strict=True)}
 
@@ -218,7 +185,7 @@ class JointPolicy:
             return
         shared = vw_namespaces(choice.features)
         with self._lock:
-            lines = self._actions(choice.stats, choice.features)[0]
+            lines = self._actions(choice.stats)[0]
             prob = max(choice.propensity, self.config.learn_min_propensity)
             self.learner.learn(shared, lines, index, -outcome.reward, prob)
             self._rewards += 1

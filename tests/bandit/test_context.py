@@ -50,21 +50,14 @@ def test_a_doubtful_attribute_slot_does_not_make_an_attribute_query() -> None:
     assert query_class(SearchContext(query="love")) == "unknown:tail"
 
 
-def test_query_support_says_what_structured_search_and_memory_have_to_work_with() -> None:
+def test_support_says_what_structured_search_and_memory_have_to_work_with() -> None:
     from bandit.context import context_features
-    from bandit.joint import action_line, query_support
-    from bandit.plans import PlanSpace
 
     rock = _parse("90s rock", [_slot("decade", "1990", 0.83), _slot("genre", "rock", 0.6)])
     title = _parse("bohemian rhapsody", [_slot("title_words", "bohemian rhapsody", 0.9)])
-    support = query_support(context_features(SearchContext("90s rock", rock, memory_top=0.47)))
-    assert support == {"structured": 0.8, "memory": 0.5}
-    assert query_support(context_features(SearchContext("x", title))) == {
-        "structured": 0.0,
-        "memory": 0.0,
+    features = context_features(SearchContext("90s rock", rock, memory_top=0.47))
+    assert features["x"] == {"support_structured": 0.83, "support_memory": 0.47}
+    assert context_features(SearchContext("x", title))["x"] == {
+        "support_structured": 0.0,
+        "support_memory": 0.0,
     }
-    space = PlanSpace(("bm25", "structured"), (0, 10, 50), 100, {"bm25": 50})
-    line = action_line(space, (10, 50), {}, support=support)
-    assert "structured_support:0.8000" in line
-    assert "memory_support" not in line  # memory is not a strategy of this space
-    assert "support" not in action_line(space, (10, 0), {}, support=support)
