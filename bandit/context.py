@@ -12,13 +12,7 @@ action features:
 * ``f`` frequency: how often the query was searched before (head/torso/tail);
 * ``t`` time: hour bucket, weekday, weekend (client time when given);
 * ``d`` device and locale;
-* ``g`` the listener's tastes: top genres/topics from their engagement history;
-* ``x`` support: what each strategy has to work with for this very query, in one number
-  per strategy — the confidence of the parse's strongest constraint for structured
-  search (an artist, a genre, a decade..., not title words), the memory's best pair for
-  memory. Crossed with the plan's features, ``support_structured`` times "calls
-  structured" is one weight, learned from every search, where the per-kind slot
-  features spread the same signal over many.
+* ``g`` the listener's tastes: top genres/topics from their engagement history.
 
 The features are computed once at serve time and logged with the decision, so
 learning replays exactly what the policy saw.
@@ -150,12 +144,7 @@ def context_features(context: SearchContext) -> Namespaces:
         d[f"locale_{safe(context.locale.lower()[:2])}"] = 1.0
 
     g = {f"g_{safe(name)}": round(weight, 4) for name, weight in context.tastes}
-    constraints = [v for k, v in u.items() if k.startswith("slot_") and k != "slot_title_words"]
-    x = {
-        "support_structured": max(constraints, default=0.0),
-        "support_memory": m["top"],
-    }
-    return {"q": q, "u": u, "m": m, "f": f, "t": t, "d": d, "g": g, "x": x}
+    return {"q": q, "u": u, "m": m, "f": f, "t": t, "d": d, "g": g}
 
 
 def vw_namespaces(namespaces: Namespaces) -> str:

@@ -48,16 +48,3 @@ def test_a_doubtful_attribute_slot_does_not_make_an_attribute_query() -> None:
     love = _parse("love", [_slot("genre", "love songs", 0.3)])
     assert query_class(SearchContext(query="love", parse=love)) == "track:tail"
     assert query_class(SearchContext(query="love")) == "unknown:tail"
-
-
-def test_support_says_what_structured_search_and_memory_have_to_work_with() -> None:
-    from bandit.context import context_features
-
-    rock = _parse("90s rock", [_slot("decade", "1990", 0.83), _slot("genre", "rock", 0.6)])
-    title = _parse("bohemian rhapsody", [_slot("title_words", "bohemian rhapsody", 0.9)])
-    features = context_features(SearchContext("90s rock", rock, memory_top=0.47))
-    assert features["x"] == {"support_structured": 0.83, "support_memory": 0.47}
-    assert context_features(SearchContext("x", title))["x"] == {
-        "support_structured": 0.0,
-        "support_memory": 0.0,
-    }
