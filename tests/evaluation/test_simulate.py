@@ -25,6 +25,7 @@ from evaluation.policies import (
     split_variant,
     static_all_plan,
 )
+from evaluation.policy_setup import check_variant, prepare_policy_dir, settings_for
 from evaluation.report import LineStyle, line_styles, write_report
 from evaluation.simulate import (
     PolicyRun,
@@ -35,12 +36,7 @@ from evaluation.simulate import (
     run_policy,
     strategy_metrics,
 )
-from evaluation.simulate_cli import (
-    check_variant,
-    parse_type_mix,
-    prepare_policy_dir,
-    settings_for,
-)
+from evaluation.simulate_cli import parse_type_mix
 from service.app import create_app
 from service.cli import app
 from service.settings import FeedbackConfig, Settings

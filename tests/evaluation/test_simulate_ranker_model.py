@@ -6,32 +6,23 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from evaluation.simulate_cli import install_ranker, load_ranker
-from ranker.dataset import RankingDataset
+from evaluation.policy_setup import install_ranker, load_ranker
 from ranker.feature_spec import FeatureSpec
 from ranker.registry import DataSpan, FileRegistryStore, ModelRegistry
-from ranker.train import TrainConfig, split_by_time, train_lambdamart
 from service.app import create_app
 from service.cli import app
 from service.settings import FeedbackConfig, Settings
+from tests.ranker.tiny_model import tiny_model
 
 
 def _register(root: Path, strategies: tuple[str, ...]) -> Path:
     """A small model over ``strategies``' features, registered under ``root/ranker``."""
     spec = FeatureSpec.for_strategies(strategies)
-    rng = np.random.default_rng(5)
-    n_queries, n_docs = 40, 8
-    features = rng.uniform(size=(n_queries * n_docs, len(spec))).astype(np.float32)
-    labels = np.clip(np.floor(4 * features[:, 0]), 0, 4).astype(np.int32)
-    data = RankingDataset(features, labels, np.full(n_queries, n_docs), feature_names=spec.names)
-    train, valid = split_by_time(data, valid_fraction=0.25)
-    config = TrainConfig(n_estimators=5, early_stopping_rounds=3, num_leaves=4, eval_at=(3,))
-    model = train_lambdamart(train, valid, config)
+    model = tiny_model(spec, seed=5)
     with ModelRegistry(FileRegistryStore(root / "ranker")) as registry:
         record = registry.register(model, spec, trained_on=DataSpan(source="synthetic"))
     return root / "ranker" / record.version

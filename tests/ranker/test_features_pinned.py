@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,9 +28,8 @@ from ranker.features import (
 from retrievers.base import Candidate
 from retrievers.memory_base import PairStats
 from retrievers.query_parse import Interpretation, QueryParse, Slot, SlotKind
+from tests.conftest import FIXTURE_CATALOG
 
-FIXTURE_CATALOG = Path(__file__).resolve().parents[2] / "catalog" / "fixtures"
-FIXTURE_CATALOG /= "fixture_catalog.jsonl"
 STRATEGIES = ("bm25", "dense", "structured", "memory")
 BARE = Entity(id="t:bare", type=EntityType.TRACK, title="Killer")
 nan = math.nan

@@ -6,13 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 import redis
 from typer.testing import CliRunner
 
 from ranker.cli import ranker_app
-from ranker.dataset import RankingDataset
 from ranker.feature_spec import FeatureSpec
 from ranker.registry import (
     DataSpan,
@@ -20,27 +18,17 @@ from ranker.registry import (
     ModelRegistry,
     RedisRegistryStore,
 )
-from ranker.train import TrainConfig, TrainedModel, split_by_time, train_lambdamart
+from ranker.train import TrainedModel
+from tests.ranker.tiny_model import tiny_model
 
 SPEC = FeatureSpec.for_strategies(["bm25", "dense"])
 SPEC_STRATEGIES = "bm25,dense"
 T0 = 1_795_000_000.0  # 2026-11-18 (UTC)
 
 
-def _model(seed: int) -> TrainedModel:
-    rng = np.random.default_rng(seed)
-    n_queries, n_docs = 40, 8
-    features = rng.uniform(size=(n_queries * n_docs, len(SPEC))).astype(np.float32)
-    labels = np.clip(np.floor(4 * features[:, 0]), 0, 4).astype(np.int32)
-    data = RankingDataset(features, labels, np.full(n_queries, n_docs), feature_names=SPEC.names)
-    train, valid = split_by_time(data, valid_fraction=0.25)
-    config = TrainConfig(n_estimators=5, early_stopping_rounds=3, num_leaves=4, eval_at=(3,))
-    return train_lambdamart(train, valid, config)
-
-
 @pytest.fixture(scope="module")
 def models() -> list[TrainedModel]:
-    return [_model(seed) for seed in (11, 12)]
+    return [tiny_model(SPEC, seed) for seed in (11, 12)]
 
 
 @dataclass

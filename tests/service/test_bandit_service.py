@@ -194,7 +194,7 @@ def test_metrics_count_plans_and_rewards(client: TestClient) -> None:
 def test_a_frozen_policy_serves_its_snapshot_and_learns_nothing(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    from evaluation.simulate_cli import install_snapshot, settings_for
+    from evaluation.policy_setup import install_snapshot, settings_for
 
     with TestClient(create_app(bandit_settings(data_dir))) as teacher:
         for _ in range(6):
