@@ -12,7 +12,13 @@ action features:
 * ``f`` frequency: how often the query was searched before (head/torso/tail);
 * ``t`` time: hour bucket, weekday, weekend (client time when given);
 * ``d`` device and locale;
-* ``g`` the listener's tastes: top genres/topics from their engagement history.
+* ``g`` the listener's tastes: top genres/topics from their engagement history;
+* ``x`` support: for each strategy that can tell before searching, how many results it
+  has for this very query and how much of the query it can use (BM25: documents holding
+  the query's tokens, share of tokens in the index; structured search: entities its
+  anchored readings match, their share of the parse; memory: pairs stored for the
+  query). Crossed with the plan's features, this is what makes "bm25 at depth 100"
+  cheap when bm25 has three documents, and useless when it has none.
 
 The features are computed once at serve time and logged with the decision, so
 learning replays exactly what the policy saw.
@@ -25,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from retrievers.base import QuerySupport
 from retrievers.query_parse import QueryParse
 
 Namespaces = dict[str, dict[str, float]]
@@ -60,7 +67,13 @@ class SearchContext:
     device: str | None = None
     locale: str | None = None
     tastes: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+    support: tuple[tuple[str, QuerySupport], ...] = field(default_factory=tuple)
+    """Strategy → what it has for this query (:class:`SupportEstimator` strategies only)."""
 
+
+SUPPORT_CAP = 100
+"""Matches beyond the deepest default plan depth say nothing more to the bandit."""
+_LOG_CAP = math.log1p(SUPPORT_CAP)
 
 ATTRIBUTE_SLOTS = frozenset({"genre", "mood", "tag", "decade", "year", "language", "explicit"})
 """Slot kinds that constrain what is sought rather than name it (``90s rock``)."""
@@ -144,7 +157,12 @@ def context_features(context: SearchContext) -> Namespaces:
         d[f"locale_{safe(context.locale.lower()[:2])}"] = 1.0
 
     g = {f"g_{safe(name)}": round(weight, 4) for name, weight in context.tastes}
-    return {"q": q, "u": u, "m": m, "f": f, "t": t, "d": d, "g": g}
+    x: dict[str, float] = {}
+    for strategy, support in context.support:
+        name = safe(strategy)
+        x[f"{name}_cov"] = round(support.coverage, 4)
+        x[f"{name}_m"] = round(math.log1p(min(support.matches, SUPPORT_CAP)) / _LOG_CAP, 4)
+    return {"q": q, "u": u, "m": m, "f": f, "t": t, "d": d, "g": g, "x": x}
 
 
 def vw_namespaces(namespaces: Namespaces) -> str:

@@ -23,9 +23,9 @@ from bandit.policy import Policy
 from bandit.semibandit import SemiBanditPolicy
 from bandit.stats import StrategyStats
 
-FEATURE_SPEC = "plan-context-v1"
+FEATURE_SPEC = "plan-context-v3"
 """Bumped whenever context or action features change meaning; older snapshots are refused.
-The joint design's crossing is appended (``plan-context-v1-light``) when not ``full``."""
+The joint design's crossing is appended (``plan-context-v3-light``) when not ``full``."""
 
 
 def feature_spec(config: BanditConfig) -> str:

@@ -18,7 +18,7 @@ import vowpal_wabbit_next as vw
 
 from bandit.config import BanditConfig, Exploration
 
-CONTEXT_NAMESPACES = "qumftdg"
+CONTEXT_NAMESPACES = "qumftdgx"
 """Shared namespaces (see :mod:`bandit.context`), each crossed with the action namespace ``a``."""
 
 logging.getLogger("vowpal_wabbit_next.log").setLevel(logging.ERROR)

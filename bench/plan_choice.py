@@ -7,8 +7,9 @@ Over the fixture catalog's data dir (built in a temp dir), for each design
 ``--warm`` rewards (so it serves the model, not the cold-start plan):
 
 * ``choose``: the planner's whole step of a search — context (memory hit
-  strength, query count, listener tastes read from the state store) plus the
-  policy's choice — p50 / p99 / max in ms over ``--searches`` searches of
+  strength, each strategy's support for the query from its index statistics,
+  query count, listener tastes read from the state store) plus the policy's
+  choice — p50 / p99 / max in ms over ``--searches`` searches of
   the fixture's judged queries with random listeners and devices;
   ``choose_cpu``: the same in CPU time of the calling thread, which other
   processes on a busy machine do not inflate (the load average is printed);
@@ -41,7 +42,7 @@ from service.app_state import open_bandit, open_listener_state
 from service.indexing import index_catalog
 from service.metrics import Metrics
 from service.settings import Settings
-from service.strategies import STORE_FILE, StrategyEnv
+from service.strategies import STORE_FILE, StrategyEnv, build_retrievers
 
 FIXTURES = Path(__file__).resolve().parent.parent / "catalog" / "fixtures"
 FIXTURE = FIXTURES / "fixture_catalog.jsonl"
@@ -60,7 +61,13 @@ def run(
     store = EntityStore(data_dir / STORE_FILE)
     env = StrategyEnv(settings, store)
     runtime = open_bandit(
-        settings, env, store, Metrics(), open_listener_state(settings), learns=False
+        settings,
+        env,
+        store,
+        Metrics(),
+        open_listener_state(settings),
+        learns=False,
+        retrievers=build_retrievers(settings, env),
     )
     assert runtime is not None
     planner, policy = runtime.planner, runtime.holder.policy

@@ -102,6 +102,28 @@ class Retriever(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class QuerySupport:
+    """What a strategy has to work with for one query, read from its index statistics
+    without searching: what the retrieval bandit knows of a strategy before calling it."""
+
+    matches: int
+    """An estimate of how many entities the strategy can return for the query."""
+    coverage: float
+    """The share of the query the strategy can use, in [0, 1] (0: it will return nothing)."""
+
+
+@runtime_checkable
+class SupportEstimator(Protocol):
+    """A strategy that can say cheaply, before searching, how much it has for a query."""
+
+    name: str
+
+    def support(self, query: RetrievalQuery) -> QuerySupport:
+        """Index statistics only: a few term or key lookups, never a search."""
+        ...
+
+
 @runtime_checkable
 class UpdatableIndex(Protocol):
     """An index that follows catalog changes without a full rebuild."""

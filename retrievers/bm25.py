@@ -36,7 +36,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tantivy import Query
 
 from catalog.model import Entity, EntityType
-from retrievers.base import Candidate, RetrievalQuery, SearchFilters, rank_candidates
+from retrievers.base import (
+    Candidate,
+    QuerySupport,
+    RetrievalQuery,
+    SearchFilters,
+    rank_candidates,
+)
 from retrievers.normalize import normalize_query
 
 ANALYZER = "ltrr"
@@ -279,6 +285,24 @@ class TantivyBM25:
                 clauses.append((tantivy.Occur.Should, Query.const_score_query(tier_query, step)))
         clauses.extend((tantivy.Occur.Must, q) for q in self.filter_clauses(query.filters))
         return Query.boolean_query(clauses)
+
+    def doc_freq(self, field_name: str, value: str) -> int:
+        """How many documents hold the term ``value`` in ``field_name`` (an index statistic)."""
+        return int(self._searcher.doc_freq(field_name, value))
+
+    def support(self, query: RetrievalQuery) -> QuerySupport:
+        """How many documents hold the query's tokens (in any boosted field; filters not
+        applied), and the share of its tokens the index holds at all (a misspelled
+        token is in no document)."""
+        tokens = list(dict.fromkeys(self.analyze(query.text)))
+        if not tokens:
+            return QuerySupport(matches=0, coverage=0.0)
+        fields = [f for f, w in self.config.field_boosts.items() if w > 0]
+        freqs = [max((self.doc_freq(f, tok) for f in fields), default=0) for tok in tokens]
+        return QuerySupport(
+            matches=min(sum(freqs), self.num_docs),
+            coverage=sum(1 for n in freqs if n > 0) / len(tokens),
+        )
 
     @property
     def schema(self) -> Any:

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Final
 
 from catalog.model import Entity
-from retrievers.base import Candidate, RetrievalQuery, SearchFilters, rank_candidates
+from retrievers.base import (
+    Candidate,
+    QuerySupport,
+    RetrievalQuery,
+    SearchFilters,
+    rank_candidates,
+)
 from retrievers.memory_base import (
     Engagement,
     EntityPredictions,
@@ -49,6 +55,8 @@ EntityLookup = Callable[[Sequence[str]], dict[str, Entity]]
 MEMORY_DIR: Final = "memory"
 REDIS_SCHEMES: Final = ("redis", "rediss", "unix")
 UPSERT_BATCH: Final = 10_000
+SUPPORT_LIMIT: Final = 100
+"""Pairs counted for :meth:`Q2EMemory.support`: the deepest default plan depth."""
 
 
 def memory_path(data_dir: Path) -> Path:
@@ -236,6 +244,17 @@ class Q2EMemory:
         kept = self._allowed(scored, filters, allowed)
         ordered = sorted(kept, key=lambda eid: (-scored[eid], eid))[:k]
         return rank_candidates(((eid, scored[eid]) for eid in ordered), self.name)
+
+    def support(self, query: RetrievalQuery) -> QuerySupport:
+        """How many entities listeners (or predictions) paired with this exact query, counted
+        up to :data:`SUPPORT_LIMIT`; near keys are not read (that is a fuzzy search), so a
+        typo the memory never saw counts as nothing."""
+        key = normalize_query(query.text)
+        if not key:
+            return QuerySupport(matches=0, coverage=0.0)
+        limit = min(SUPPORT_LIMIT, self.config.max_pairs_per_key)
+        pairs = self.store.top_entities([key], limit)[key]
+        return QuerySupport(matches=len(pairs), coverage=1.0 if pairs else 0.0)
 
     def _allowed(
         self, scored: dict[str, float], filters: SearchFilters, cache: dict[str, bool]

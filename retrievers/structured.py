@@ -50,7 +50,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tantivy import Occur, Query
 
 from catalog.model import EntityType
-from retrievers.base import Candidate, RetrievalQuery, SearchFilters, rank_candidates
+from retrievers.base import (
+    Candidate,
+    QuerySupport,
+    RetrievalQuery,
+    SearchFilters,
+    rank_candidates,
+)
 from retrievers.bm25 import TantivyBM25
 from retrievers.query_parse import ENTITY_NAME_KINDS, Interpretation, QueryParse, Slot
 from retrievers.query_vocabulary import TYPE_DISTRIBUTIONS
@@ -164,6 +170,42 @@ class StructuredSearch:
                 merged[entity_id] = merged.get(entity_id, 0.0) + gain
         ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:k]
         return rank_candidates(ranked, self.name)
+
+    def support(self, query: RetrievalQuery) -> QuerySupport:
+        """How many entities the anchored readings can match (each reading's narrowest
+        constraint, from the index's term statistics; filters not applied), and the share
+        of the parse's confidence those readings hold: 0 when nothing in the query is
+        anchored, and structured search would return nothing."""
+        parse = query.understanding or self.understanding.parse(query.text)
+        runnable = self.runnable(parse)
+        if not runnable:
+            return QuerySupport(matches=0, coverage=0.0)
+        total = self.bm25.num_docs
+        matches, answered = 0, list[set[_SlotKey]]()
+        for interpretation in runnable:
+            anchors = _constraint_slots(interpretation)
+            if any(_relaxes(anchors, stricter) for stricter in answered):
+                continue  # the search skips it too when the stricter reading finds results
+            narrowest = self._narrowest(interpretation, total)
+            if narrowest:
+                answered.append(anchors)
+            matches = max(matches, narrowest)
+        coverage = min(1.0, sum(interpretation.confidence for interpretation in runnable))
+        return QuerySupport(matches=min(matches, total), coverage=coverage)
+
+    def _narrowest(self, interpretation: Interpretation, total: int) -> int:
+        """Documents matching one reading's most selective constraint (a year range counts
+        as unselective: ranges have no term statistics)."""
+        df = self.bm25.doc_freq
+        sizes = [total]
+        for slot in interpretation.slots:
+            if slot.kind == "type":
+                sizes.append(sum(df("type", t) for t in TYPE_DISTRIBUTIONS[slot.value]))
+            elif slot.kind in ENTITY_NAME_KINDS:
+                sizes.append(df("title_key", slot.value) + df(_LINK_FIELD[slot.kind], slot.value))
+            elif slot.kind in _FACET_FIELD:
+                sizes.append(df(_FACET_FIELD[slot.kind], slot.value))
+        return min(sizes)
 
     def runnable(self, parse: QueryParse) -> list[Interpretation]:
         """The interpretations worth a query: likely enough and anchored, best first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from catalog.cache import EntityCache
 from catalog.store import EntityStore
 from ranker.feature_spec import FeatureSpec
 from ranker.registry import ModelRegistry, open_registry
+from retrievers.base import Retriever, SupportEstimator
 from service.decisions import DecisionLog, RedisDecisionLog, SqliteDecisionLog
 from service.feedback import FeedbackIngestor
 from service.learning_log import LearningLog
@@ -107,6 +109,7 @@ def open_bandit(
     state: ListenerState,
     *,
     learns: bool,
+    retrievers: Mapping[str, Retriever] | None = None,
 ) -> BanditRuntime | None:
     """The bandit of this process, or None when it is switched off.
 
@@ -114,6 +117,8 @@ def open_bandit(
     replica serves the same policy), in the data dir otherwise. The process that
     learns — the in-process worker, or ``ltrr worker`` — also keeps the reward
     ledger and replays into the policy whatever the latest snapshot misses.
+    ``retrievers`` are the serving pipeline's: those that can estimate their support
+    for a query feed the context (a process that only learns needs none).
     """
     config = settings.bandit
     if not config.enabled:
@@ -130,7 +135,12 @@ def open_bandit(
         snapshots = FileSnapshotStore(directory / "snapshots")
     holder = PolicyHolder(space, config, snapshots, metrics)
     memory = env.memory() if "memory" in pipeline.strategies else None
-    planner = Planner(holder, state, memory, metrics, seed=config.seed)
+    supports = {
+        name: retriever
+        for name, retriever in (retrievers or {}).items()
+        if isinstance(retriever, SupportEstimator)
+    }
+    planner = Planner(holder, state, memory, metrics, seed=config.seed, supports=supports)
     runtime = BanditRuntime(holder, planner, state)
     if learns and config.learn:
         learner = BanditLearner(holder, RewardLedger(directory / "ledger.sqlite"), metrics)
@@ -226,7 +236,9 @@ def build_services(settings: Settings, metrics: Metrics) -> Services:
     path = open_feedback_path(settings)
     in_process = settings.feedback.in_process_worker
     state = open_listener_state(settings)
-    bandit = open_bandit(settings, env, store, metrics, state, learns=in_process)
+    bandit = open_bandit(
+        settings, env, store, metrics, state, learns=in_process, retrievers=pipeline.retrievers
+    )
     entities = EntityCache(store)
     ranking, registry = open_ranking(settings, env, entities, metrics)
     appliers = memory_appliers(settings, env)

@@ -1,9 +1,10 @@
 """The bandit in the service: choosing plans per search, learning from closed searches.
 
 * :class:`Planner` — serving side: builds the context of a search (its parse,
-  the memory's hit strength, query frequency, the listener's tastes, time,
-  device, locale), asks the current policy for a plan, counts it in metrics,
-  and swaps in newer policy snapshots as the learner publishes them;
+  the memory's hit strength, what each strategy has for the query, query
+  frequency, the listener's tastes, time, device, locale), asks the current
+  policy for a plan, counts it in metrics, and swaps in newer policy snapshots
+  as the learner publishes them;
 * :class:`BanditApplier` — feedback side: opens a search in the reward ledger on
   its first impression, closes it on its first success event, and closes
   searches left without one after the window as failures; then lets the
@@ -17,6 +18,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from bandit.config import BanditConfig
@@ -27,6 +29,7 @@ from bandit.policy import Outcome, PlanChoice, Policy
 from bandit.snapshot import SnapshotMismatchError, SnapshotStore, encode, load_policy, new_policy
 from bandit.state import ListenerState
 from catalog.store import EntityStore
+from retrievers.base import RetrievalQuery, SupportEstimator
 from retrievers.memory import Q2EMemory
 from retrievers.normalize import normalize_query
 from retrievers.query_parse import QueryParse
@@ -81,10 +84,12 @@ class Planner:
         metrics: Metrics,
         *,
         seed: int,
+        supports: Mapping[str, SupportEstimator] | None = None,
     ) -> None:
         self.holder = holder
         self.state = state
         self.memory = memory
+        self.supports = dict(supports or {})
         self.metrics = metrics
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
@@ -109,6 +114,8 @@ class Planner:
                 entity_id, memory_top = top[0]
                 stats = self.memory.store.pair_stats(key, [entity_id]).get(entity_id)
                 memory_events = stats.events if stats is not None else 0
+        query = RetrievalQuery(text=text, understanding=parse)
+        support = tuple((name, est.support(query)) for name, est in self.supports.items())
         return SearchContext(
             query=text,
             parse=parse,
@@ -119,6 +126,7 @@ class Planner:
             device=device,
             locale=locale,
             tastes=tuple(self.state.tastes(user_id)) if user_id else (),
+            support=support,
         )
 
     def choose(self, context: SearchContext) -> PlanChoice:

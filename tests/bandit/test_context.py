@@ -48,3 +48,22 @@ def test_a_doubtful_attribute_slot_does_not_make_an_attribute_query() -> None:
     love = _parse("love", [_slot("genre", "love songs", 0.3)])
     assert query_class(SearchContext(query="love", parse=love)) == "track:tail"
     assert query_class(SearchContext(query="love")) == "unknown:tail"
+
+
+def test_support_is_one_coverage_and_one_capped_log_count_per_strategy() -> None:
+    from bandit.context import context_features
+    from retrievers.base import QuerySupport
+
+    support = (
+        ("bm25", QuerySupport(matches=100_000, coverage=0.5)),
+        ("structured", QuerySupport(matches=0, coverage=0.0)),
+        ("memory", QuerySupport(matches=3, coverage=1.0)),
+    )
+    x = context_features(SearchContext("bohemian rhapsodyy", support=support))["x"]
+    assert x["bm25_cov"] == 0.5
+    assert x["bm25_m"] == 1.0, "beyond the deepest depth: capped"
+    assert x["structured_cov"] == 0.0
+    assert x["structured_m"] == 0.0
+    assert x["memory_cov"] == 1.0
+    assert 0.0 < x["memory_m"] < 0.5
+    assert context_features(SearchContext("no strategy told"))["x"] == {}

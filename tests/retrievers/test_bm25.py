@@ -9,7 +9,7 @@ import pytest
 
 from catalog.model import Entity, EntityType
 from catalog.store import EntityStore
-from retrievers.base import RetrievalQuery, SearchFilters
+from retrievers.base import QuerySupport, RetrievalQuery, SearchFilters, SupportEstimator
 from retrievers.bm25 import Bm25Config, TantivyBM25, popularity_tier
 from service.strategies import STORE_FILE, bm25_path
 
@@ -172,3 +172,19 @@ def test_indexing_the_same_catalog_twice_ranks_ties_the_same(tmp_path: Path) -> 
         index.upsert(entities)
         rankings.append([c.entity_id for c in index.search(RetrievalQuery("love"), 100)])
     assert rankings[0] == rankings[1] == rankings[2]
+
+
+def test_support_counts_documents_and_the_tokens_the_index_holds(bm25: TantivyBM25) -> None:
+    """Support comes from term statistics: a misspelled token is in no document, so half of
+    ``bohemian rhapsodyy`` is covered; a query of unknown tokens has nothing to offer."""
+    assert isinstance(bm25, SupportEstimator)
+    exact = bm25.support(RetrievalQuery("bohemian rhapsody"))
+    assert exact.coverage == 1.0
+    assert 1 <= exact.matches <= bm25.num_docs
+    hits = bm25.search(RetrievalQuery("bohemian rhapsody"), 1000)
+    assert exact.matches >= len(hits), "an upper bound on what the search can return"
+    typo = bm25.support(RetrievalQuery("bohemian rhapsodyy"))
+    assert typo.coverage == 0.5
+    assert 1 <= typo.matches <= exact.matches
+    assert bm25.support(RetrievalQuery("zzzzq qqqqz")) == QuerySupport(matches=0, coverage=0.0)
+    assert bm25.support(RetrievalQuery("!!!")) == QuerySupport(matches=0, coverage=0.0)

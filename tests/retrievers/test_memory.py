@@ -15,7 +15,14 @@ from pydantic import ValidationError
 
 from catalog.ingest import CatalogReader, Upsert
 from catalog.model import Entity, EntityType
-from retrievers.base import RetrievalQuery, Retriever, SearchFilters, UpdatableIndex
+from retrievers.base import (
+    QuerySupport,
+    RetrievalQuery,
+    Retriever,
+    SearchFilters,
+    SupportEstimator,
+    UpdatableIndex,
+)
 from retrievers.memory import Q2EMemory, memory_exists, open_store
 from retrievers.memory_base import (
     Engagement,
@@ -199,6 +206,20 @@ def test_ten_plays_teach_a_misspelled_query(backend: Backend) -> None:
     assert pair.learned
     assert pair.score > 0.6
     assert "tayler love" in dict(memory.near_keys("tayler lovee")), "learned keys are found"
+
+
+def test_support_counts_the_exact_query_pairs_only(backend: Backend) -> None:
+    """What the memory holds for a query before searching: its pairs, not near keys'."""
+    memory = backend.open(catalog=True)
+    assert isinstance(memory, SupportEstimator)
+    exact = memory.support(RetrievalQuery("Bohemian Rhapsody"))
+    assert exact.coverage == 1.0
+    assert exact.matches == len(memory.search(RetrievalQuery("bohemian rhapsody"), 100)) > 0
+    nothing = QuerySupport(matches=0, coverage=0.0)
+    assert memory.support(RetrievalQuery("tayler swfit love story")) == nothing
+    assert memory.support(RetrievalQuery("   ")) == nothing
+    memory.update("tayler swfit love story", LOVE_STORY, play(1.0))
+    assert memory.support(RetrievalQuery("tayler swfit love story")).matches == 1
 
 
 def test_learned_rate_replaces_the_prediction(backend: Backend) -> None:

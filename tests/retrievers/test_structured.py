@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from catalog.model import Entity, EntityType
-from retrievers.base import RetrievalQuery, Retriever, SearchFilters
+from retrievers.base import (
+    QuerySupport,
+    RetrievalQuery,
+    Retriever,
+    SearchFilters,
+    SupportEstimator,
+)
 from retrievers.bm25 import TantivyBM25
 from retrievers.gazetteer import Gazetteer
 from retrievers.structured import StructuredConfig, StructuredSearch
@@ -228,3 +234,20 @@ def test_stricter_anchor_threshold_silences_weak_readings(
     )
     assert strict.search(RetrievalQuery("love"), 20) == []
     assert strict.search(RetrievalQuery("90s rock"), 20)  # the decade reads at 0.95
+
+
+def test_support_is_zero_without_an_anchor(structured: StructuredSearch) -> None:
+    """Title words alone: structured search would return nothing, and says so up front."""
+    assert isinstance(structured, SupportEstimator)
+    for text in ("bohemian rhapsody", "zzzz qqqq", ""):
+        assert structured.support(RetrievalQuery(text)) == QuerySupport(matches=0, coverage=0.0)
+
+
+def test_support_bounds_what_an_anchored_query_returns(structured: StructuredSearch) -> None:
+    """A genre matches many entities, an artist few; each is at least what the search finds."""
+    for text in ("90s rock", "taylor swift", "rock"):
+        support = structured.support(RetrievalQuery(text))
+        assert 0.0 < support.coverage <= 1.0
+        assert support.matches >= len(structured.search(RetrievalQuery(text), 1000)) > 0
+    rock = structured.support(RetrievalQuery("rock")).matches
+    assert structured.support(RetrievalQuery("90s rock")).matches <= rock

@@ -90,6 +90,16 @@ def test_explain_shows_the_bandit_decision(client: TestClient) -> None:
     assert bandit["pmf"][0][1] >= bandit["pmf"][-1][1]
     assert bandit["context"]["d"] == {"device_mobile": 1.0, "locale_en": 1.0}
     assert set(bandit["strategy_stats"]) == {"bm25", "dense", "structured", "memory"}
+    support = bandit["context"]["x"]
+    # What bm25 and memory have for a title (all of its tokens indexed, pairs stored);
+    # structured search has no anchor in title words; dense cannot tell before searching.
+    assert support["bm25_cov"] == 1.0
+    assert support["bm25_m"] > 0
+    assert support["memory_cov"] == 1.0
+    assert support["memory_m"] > 0
+    assert support["structured_cov"] == 0.0
+    assert support["structured_m"] == 0.0
+    assert not any(name.startswith("dense") for name in support)
     assert bandit["cold_start"] is True
     assert sum(explain["plan"].values()) <= 300
     assert "plan" in explain["stage_ms"]
