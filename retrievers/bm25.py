@@ -291,14 +291,14 @@ class TantivyBM25:
         return int(self._searcher.doc_freq(field_name, value))
 
     def support(self, query: RetrievalQuery) -> QuerySupport:
-        """How many documents hold the query's tokens (in any boosted field; filters not
-        applied), and the share of its tokens the index holds at all (a misspelled
-        token is in no document)."""
+        """An upper bound on the documents the query can match (its tokens' document
+        frequencies summed over the boosted fields; filters not applied), and the share of
+        its tokens the index holds at all (a misspelled token is in no document)."""
         tokens = list(dict.fromkeys(self.analyze(query.text)))
         if not tokens:
             return QuerySupport(matches=0, coverage=0.0)
         fields = [f for f, w in self.config.field_boosts.items() if w > 0]
-        freqs = [max((self.doc_freq(f, tok) for f in fields), default=0) for tok in tokens]
+        freqs = [sum(self.doc_freq(f, tok) for f in fields) for tok in tokens]
         return QuerySupport(
             matches=min(sum(freqs), self.num_docs),
             coverage=sum(1 for n in freqs if n > 0) / len(tokens),

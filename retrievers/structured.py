@@ -172,10 +172,10 @@ class StructuredSearch:
         return rank_candidates(ranked, self.name)
 
     def support(self, query: RetrievalQuery) -> QuerySupport:
-        """How many entities the anchored readings can match (each reading's narrowest
-        constraint, from the index's term statistics; filters not applied), and the share
-        of the parse's confidence those readings hold: 0 when nothing in the query is
-        anchored, and structured search would return nothing."""
+        """An estimate of how many entities the anchored readings can match (the largest
+        of the readings' narrowest constraints, from the index's term statistics; filters
+        not applied), and the share of the parse's confidence those readings hold: 0 when
+        nothing in the query is anchored, and structured search would return nothing."""
         parse = query.understanding or self.understanding.parse(query.text)
         runnable = self.runnable(parse)
         if not runnable:

@@ -188,3 +188,15 @@ def test_support_counts_documents_and_the_tokens_the_index_holds(bm25: TantivyBM
     assert 1 <= typo.matches <= exact.matches
     assert bm25.support(RetrievalQuery("zzzzq qqqqz")) == QuerySupport(matches=0, coverage=0.0)
     assert bm25.support(RetrievalQuery("!!!")) == QuerySupport(matches=0, coverage=0.0)
+
+
+def test_support_bounds_every_fixture_query(bm25: TantivyBM25) -> None:
+    """Every hit holds a query token, so the documents holding them bound the results."""
+    path = Path(__file__).resolve().parents[2] / "catalog" / "fixtures" / "fixture_queries.tsv"
+    queries = [line.split("\t", 1)[1] for line in path.read_text().splitlines() if "\t" in line]
+    assert len(queries) > 20
+    for text in queries:
+        support = bm25.support(RetrievalQuery(text))
+        found = bm25.search(RetrievalQuery(text), 1000)
+        assert support.matches >= len(found), text
+        assert (support.coverage > 0) == bool(found), text
