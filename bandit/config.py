@@ -107,6 +107,12 @@ class BanditConfig(BaseModel):
         description="Give each plan its strategies' recent hit rate for the query class and "
         "expected latency as action features.",
     )
+    support: bool = Field(
+        default=True,
+        description="Give the context what each strategy has for the query before it is "
+        "called (namespace x: BM25 and structured search from index statistics, memory "
+        "from its stored pairs), crossed with the plan.",
+    )
     learn_min_propensity: float = Field(
         default=0.02,
         gt=0.0,

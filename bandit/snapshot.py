@@ -25,13 +25,15 @@ from bandit.stats import StrategyStats
 
 FEATURE_SPEC = "plan-context-v3"
 """Bumped whenever context or action features change meaning; older snapshots are refused.
-The joint design's crossing is appended (``plan-context-v3-light``) when not ``full``."""
+``-support`` is appended when the context holds the strategies' support (namespace ``x``),
+and the joint design's crossing (``plan-context-v3-support-light``) when not ``full``."""
 
 
 def feature_spec(config: BanditConfig) -> str:
+    spec = f"{FEATURE_SPEC}-support" if config.support else FEATURE_SPEC
     if config.design is Design.JOINT and config.crossing is not Crossing.FULL:
-        return f"{FEATURE_SPEC}-{config.crossing.value}"
-    return FEATURE_SPEC
+        return f"{spec}-{config.crossing.value}"
+    return spec
 
 
 KEEP = 5

@@ -138,7 +138,7 @@ def open_bandit(
     supports = {
         name: retriever
         for name, retriever in (retrievers or {}).items()
-        if isinstance(retriever, SupportEstimator)
+        if config.support and isinstance(retriever, SupportEstimator)
     }
     planner = Planner(holder, state, memory, metrics, seed=config.seed, supports=supports)
     runtime = BanditRuntime(holder, planner, state)

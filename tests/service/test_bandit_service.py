@@ -111,6 +111,17 @@ def test_explain_shows_the_bandit_decision(client: TestClient) -> None:
     assert logged.bandit.features == bandit["context"]
 
 
+def test_without_support_the_context_holds_none(data_dir: Path) -> None:
+    """``SUPPORT=false``: no strategy is asked, and its snapshots carry another feature spec."""
+    from bandit.snapshot import feature_spec
+
+    settings = bandit_settings(data_dir, support=False)
+    assert feature_spec(settings.bandit) != feature_spec(bandit_settings(data_dir).bandit)
+    with TestClient(create_app(settings)) as test_client:
+        context = search(test_client, "bohemian rhapsody")["explain"]["bandit"]["context"]
+    assert "x" not in context or context["x"] == {}
+
+
 def test_one_reward_per_search_however_many_events(client: TestClient) -> None:
     body = search(client, "bohemian rhapsody")
     impressions = [event(body, "impression", rank) for rank in (1, 2, 3)]
