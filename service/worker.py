@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from retrievers.memory import Q2EMemory
 from retrievers.memory_base import Engagement, EngagementKind
+from retrievers.normalize import normalize_query
 from service.decisions import Decision, DecisionLog
 from service.events import EventType, FeedbackEvent
 from service.feedback import decode_event
@@ -73,6 +74,10 @@ class MemoryApplier:
 
     def apply(self, event: FeedbackEvent, decision: Decision) -> None:
         if event.type is EventType.IMPRESSION:
+            return
+        if not normalize_query(decision.query):
+            # A query of emoji or punctuation has no memory key: nothing to learn here,
+            # and the event still reaches the appliers after this one.
             return
         engagement = Engagement(
             kind=EngagementKind(event.type.value),

@@ -92,6 +92,25 @@ def test_accepted_events_are_applied_once(app_client: TestClient) -> None:
     assert services.worker.drain() == 0
 
 
+def test_feedback_on_a_query_memory_cannot_hold_is_applied(app_client: TestClient) -> None:
+    """An emoji-only query has no memory key; its click still reaches every other applier
+    (learning log, bandit) at once instead of failing five times into the dead letters."""
+    search = _search(app_client, "🔥🔥🔥")
+    assert search["results"], "dense retrieval answers a query without words"
+    services = _services(app_client)
+    registry = services.metrics.registry
+
+    def dead() -> float | None:
+        return registry.get_sample_value("ltrr_feedback_dead_letters_total", {"reason": "failed"})
+
+    before = dead()
+    response = app_client.post("/feedback", json={"events": [_event(search, "emoji-1")]})
+    assert response.status_code == 202
+    assert services.worker.drain() == 1
+    assert "emoji-1" in set(services.learning_log.event_ids())
+    assert dead() == before
+
+
 def test_mixed_batch_reports_each_rejection(app_client: TestClient) -> None:
     search = _search(app_client)
     good = _event(search, "mixed-good")
