@@ -54,9 +54,17 @@ def fixture_queries() -> list[str]:
 
 
 def run(
-    design: Design, data_dir: Path, searches: int, warm: int, seed: int, crossing: Crossing
+    design: Design,
+    data_dir: Path,
+    searches: int,
+    warm: int,
+    seed: int,
+    crossing: Crossing,
+    support: bool,
 ) -> dict[str, object]:
-    config = BanditConfig(design=design, cold_start_rewards=0, seed=seed, crossing=crossing)
+    config = BanditConfig(
+        design=design, cold_start_rewards=0, seed=seed, crossing=crossing, support=support
+    )
     settings = Settings(data_dir=data_dir, bandit=config)
     store = EntityStore(data_dir / STORE_FILE)
     env = StrategyEnv(settings, store)
@@ -129,13 +137,24 @@ def main() -> None:
     parser.add_argument(
         "--crossing", choices=[c.value for c in Crossing], default=Crossing.FULL.value
     )
+    parser.add_argument(
+        "--no-support",
+        action="store_true",
+        help="Leave the strategies' support out of the context (LTRR_BANDIT__SUPPORT=false).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ltrr-bench-plan-") as tmp:
         data_dir = Path(tmp) / "data"
         index_catalog(FIXTURE, data_dir, Settings(data_dir=data_dir), strict=True)
         designs = {
             design.value: run(
-                design, data_dir, args.searches, args.warm, args.seed, Crossing(args.crossing)
+                design,
+                data_dir,
+                args.searches,
+                args.warm,
+                args.seed,
+                Crossing(args.crossing),
+                not args.no_support,
             )
             for design in (Design.JOINT, Design.SEMI)
         }
@@ -143,6 +162,7 @@ def main() -> None:
         "searches": args.searches,
         "warm": args.warm,
         "crossing": args.crossing,
+        "support": not args.no_support,
         "load_average": os.getloadavg(),
         "designs": designs,
     }
