@@ -10,6 +10,7 @@ DEMO_SEED ?= 7
 FIXTURE := catalog/fixtures/fixture_catalog.jsonl
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TRAFFIC ?= $(DEMO_DIR)/traffic.jsonl
 export HF_HUB_OFFLINE := 1
 
 .PHONY: help install run demo test lint typecheck unit bench load clean
@@ -54,9 +55,13 @@ test: lint typecheck unit ## Set up everything and run the whole suite
 bench: demo ## Search latency benchmark at 100k entities
 	$(BIN)/python bench/search_latency.py --catalog-size 100000 --queries 2000
 
-load: $(STAMP) ## Load test a running service with locust (HOST/PORT, USERS, DURATION)
+$(DEMO_DIR)/traffic.jsonl: $(DEMO_DIR)/synthetic.jsonl $(FIXTURE) | $(STAMP)
+	$(BIN)/ltrr simulate-traffic --catalog $(FIXTURE) --catalog $(DEMO_DIR)/synthetic.jsonl \
+		--searches 20000 --seed $(DEMO_SEED) --out $@
+
+load: $(STAMP) $(TRAFFIC) ## Load test a running service with locust (HOST/PORT, USERS, DURATION, TRAFFIC)
 	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
-	$(BIN)/locust -f load_tests/locustfile.py --headless --host http://$(HOST):$(PORT) \
+	LTRR_LOAD_TRAFFIC=$(TRAFFIC) $(BIN)/locust -f load_tests/locustfile.py --headless --host http://$(HOST):$(PORT) \
 		--users $(or $(USERS),20) --spawn-rate 5 --run-time $(or $(DURATION),60s) --only-summary
 
 clean: ## Remove the virtualenv and demo data

@@ -1,16 +1,22 @@
-"""Load test of a running ltrr service: searches of every kind, plus feedback.
+"""Load test of a running ltrr service: listener searches, plus feedback.
 
     make load                       # against http://127.0.0.1:8000, headless, 60 s
     locust -f load_tests/locustfile.py --host http://127.0.0.1:8000   # web UI
 
-The query mix follows the kinds of queries ltrr is built for: spearfishing
-titles, misspelled names, attribute and descriptive queries, and artist-only
-queries. A share of searches reports impressions and a click or play back to
+With ``LTRR_LOAD_TRAFFIC=FILE`` (``make load`` writes one for the demo catalog
+with ``ltrr simulate-traffic``) every search is a line of that file: the
+simulated listeners' queries over the catalog being served, with their head
+and long tail, misspellings, devices, locales and user ids, so caches and
+indexes see listener traffic. Without it, a small built-in mix of the kinds of
+queries ltrr is built for (titles, misspelled names, attribute and descriptive
+queries). A share of searches reports impressions and a play back to
 ``/feedback``, as a real client would, so the feedback path is loaded too.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import uuid
 from datetime import UTC, datetime
@@ -38,20 +44,44 @@ DEVICES = ["mobile", "desktop", "tv", "car"]
 LOCALES = ["en-US", "en-GB", "es-ES", "de-DE", "pt-BR", "fr-FR"]
 
 
+def _load_traffic(path: str | None) -> list[dict[str, Any]]:
+    """``POST /search`` bodies from an ``ltrr simulate-traffic`` file; empty without one."""
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            bodies = [json.loads(line)["search"] for line in handle if line.strip()]
+    except (OSError, ValueError, KeyError) as error:
+        raise SystemExit(
+            f"LTRR_LOAD_TRAFFIC={path}: not a readable traffic file ({error})"
+        ) from error
+    if not bodies:
+        raise SystemExit(f"LTRR_LOAD_TRAFFIC={path}: the file holds no searches")
+    return bodies
+
+
+TRAFFIC = _load_traffic(os.environ.get("LTRR_LOAD_TRAFFIC"))
+
+
 class Listener(HttpUser):
     wait_time = between(0.05, 0.5)
 
     def on_start(self) -> None:
         self.user_id = f"load-{uuid.uuid4().hex[:12]}"
 
-    @task(10)
-    def search_and_react(self) -> None:
-        body = {
+    def _search_body(self) -> dict[str, Any]:
+        if TRAFFIC:
+            return dict(random.choice(TRAFFIC))
+        return {
             "query": random.choice(QUERIES),
             "user_id": self.user_id,
             "size": 10,
             "context": {"device": random.choice(DEVICES), "locale": random.choice(LOCALES)},
         }
+
+    @task(10)
+    def search_and_react(self) -> None:
+        body = self._search_body()
         with self.client.post("/search", json=body, name="/search", catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"status {r.status_code}: {r.text[:200]}")
@@ -62,7 +92,8 @@ class Listener(HttpUser):
 
     @task(2)
     def quick_search(self) -> None:
-        self.client.get("/search", params={"q": random.choice(QUERIES)}, name="/search [GET]")
+        query = self._search_body()["query"]
+        self.client.get("/search", params={"q": query}, name="/search [GET]")
 
     @task(1)
     def health(self) -> None:

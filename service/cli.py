@@ -201,8 +201,10 @@ app.command("eval")(eval_command)
 app.add_typer(dataset_app, name="dataset")
 
 from evaluation.simulate_cli import simulate_command  # noqa: E402
+from evaluation.traffic_cli import simulate_traffic_command  # noqa: E402
 
 app.command("simulate")(simulate_command)
+app.command("simulate-traffic")(simulate_traffic_command)
 
 from evaluation.ope_cli import ope_command  # noqa: E402
 

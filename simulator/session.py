@@ -27,8 +27,9 @@ from simulator.clicks import ClickModel, PageOutcome, ShownResult
 from simulator.config import FeedbackMode, ImpressionMode, SimulatorConfig
 from simulator.intents import GroundTruth, IntentType
 from simulator.population import Population
-from simulator.queries import Formulation, QueryFormulator
+from simulator.queries import Formulation
 from simulator.sampling import IntentSampler
+from simulator.traffic import ListenerTraffic
 from simulator.world import CatalogWorld
 
 MAX_EVENT_OFFSET_MS = 120_000
@@ -137,15 +138,7 @@ class SessionRunner:
         self.seed = seed
         self.chooser = chooser
         self.run_tag = run_tag or uuid.uuid4().hex[:10]
-        self.population = population or Population.generate(world, config.population, seed)
-        self.sampler = sampler or IntentSampler(world, config.intents, seed)
-        self.drifted: IntentSampler | None = None
-        if config.drift is not None:
-            intents = config.intents
-            if config.drift.type_mix is not None:
-                intents = intents.model_copy(update={"type_mix": config.drift.type_mix})
-            self.drifted = IntentSampler(world, intents, f"{seed}:drift")
-        self.formulator = QueryFormulator(world, config.queries)
+        self.traffic = ListenerTraffic(world, config, seed, population=population, sampler=sampler)
         self.click_model = ClickModel(config.clicks)
         if config.feedback is FeedbackMode.AUTO:
             self.send_feedback = api.supports_feedback()
@@ -159,28 +152,10 @@ class SessionRunner:
 
     def run_session(self, index: int) -> SessionRecord:
         config = self.config
-        rng = random.Random(f"{self.seed}:session:{index}")
-        listener = self.population.pick(rng)
-        drift = self.config.drift
-        sampler = self.sampler
-        if self.drifted is not None and drift is not None and index >= drift.at_session:
-            sampler = self.drifted
-        intent, head = sampler.sample(rng, listener)
-        truth = sampler.truth(intent)
-        formulation = self.formulator.formulate(intent, listener, rng)
-        moment = config.clock_start + timedelta(
-            seconds=config.session_gap_s * (index + rng.random())
-        )
-        call = SearchCall(
-            query=formulation.text,
-            user_id=listener.user_id,
-            locale=listener.locale,
-            device=listener.pick_device(rng),
-            timestamp=moment,
-            size=config.page_size,
-            explain=config.explain,
-            ranker=self.ranker,
-        )
+        drawn = self.traffic.draw(index)
+        listener, intent, head = drawn.listener, drawn.intent, drawn.head
+        truth, formulation = drawn.truth, drawn.formulation
+        call = replace(drawn.call, ranker=self.ranker)
         probes = 0
 
         def probe(plan: Mapping[str, int], *, explain: bool = True) -> SearchOutcome:

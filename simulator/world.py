@@ -83,12 +83,18 @@ class CatalogWorld:
     @classmethod
     def from_file(cls, path: Path) -> CatalogWorld:
         """Read a catalog file (JSONL or CSV, as ``ltrr index`` accepts), applying deletes."""
+        return cls.from_files([path])
+
+    @classmethod
+    def from_files(cls, paths: Iterable[Path]) -> CatalogWorld:
+        """Read catalog files in order, as ``ltrr index`` applies them: later rows win."""
         table: dict[str, Entity] = {}
-        for change in CatalogReader(path, strict=True):
-            if isinstance(change, Upsert):
-                table[change.entity.id] = change.entity
-            elif isinstance(change, Delete):
-                table.pop(change.id, None)
+        for path in paths:
+            for change in CatalogReader(path, strict=True):
+                if isinstance(change, Upsert):
+                    table[change.entity.id] = change.entity
+                elif isinstance(change, Delete):
+                    table.pop(change.id, None)
         return cls._index(table)
 
     @classmethod
