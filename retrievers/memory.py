@@ -245,15 +245,22 @@ class Q2EMemory:
         ordered = sorted(kept, key=lambda eid: (-scored[eid], eid))[:k]
         return rank_candidates(((eid, scored[eid]) for eid in ordered), self.name)
 
+    def exact_pairs(self, text: str, limit: int = SUPPORT_LIMIT) -> list[tuple[str, float]]:
+        """``(entity_id, score)`` stored for this exact query, best first, up to ``limit``;
+        near keys are not read (that is a fuzzy search)."""
+        key = normalize_query(text)
+        if not key:
+            return []
+        return self.store.top_entities([key], min(limit, self.config.max_pairs_per_key))[key]
+
     def support(self, query: RetrievalQuery) -> QuerySupport:
         """How many entities listeners (or predictions) paired with this exact query, counted
-        up to :data:`SUPPORT_LIMIT`; near keys are not read (that is a fuzzy search), so a
-        typo the memory never saw counts as nothing."""
-        key = normalize_query(query.text)
-        if not key:
-            return QuerySupport(matches=0, coverage=0.0)
-        limit = min(SUPPORT_LIMIT, self.config.max_pairs_per_key)
-        pairs = self.store.top_entities([key], limit)[key]
+        up to :data:`SUPPORT_LIMIT`, so a typo the memory never saw counts as nothing."""
+        return self.support_of(self.exact_pairs(query.text))
+
+    @staticmethod
+    def support_of(pairs: Sequence[tuple[str, float]]) -> QuerySupport:
+        """The support of a query whose :meth:`exact_pairs` are ``pairs``."""
         return QuerySupport(matches=len(pairs), coverage=1.0 if pairs else 0.0)
 
     def _allowed(

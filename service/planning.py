@@ -30,7 +30,7 @@ from bandit.snapshot import SnapshotMismatchError, SnapshotStore, encode, load_p
 from bandit.state import ListenerState
 from catalog.store import EntityStore
 from retrievers.base import RetrievalQuery, SupportEstimator
-from retrievers.memory import Q2EMemory
+from retrievers.memory import SUPPORT_LIMIT, Q2EMemory
 from retrievers.normalize import normalize_query
 from retrievers.query_parse import QueryParse
 from service.decisions import Decision
@@ -90,6 +90,7 @@ class Planner:
         self.state = state
         self.memory = memory
         self.supports = dict(supports or {})
+        self._memory_limit = SUPPORT_LIMIT if memory in self.supports.values() else 1
         self.metrics = metrics
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
@@ -108,14 +109,18 @@ class Planner:
     ) -> SearchContext:
         key = normalize_query(text)
         memory_top, memory_events = 0.0, 0
-        if self.memory is not None and key:
-            top = self.memory.store.top_entities([key], 1).get(key, [])
-            if top:
-                entity_id, memory_top = top[0]
-                stats = self.memory.store.pair_stats(key, [entity_id]).get(entity_id)
-                memory_events = stats.events if stats is not None else 0
+        memory = self.memory
+        # One read of the query's memory pairs serves both its hit strength and its support.
+        pairs = memory.exact_pairs(text, self._memory_limit) if memory is not None else []
+        if memory is not None and pairs:
+            entity_id, memory_top = pairs[0]
+            stats = memory.store.pair_stats(key, [entity_id]).get(entity_id)
+            memory_events = stats.events if stats is not None else 0
         query = RetrievalQuery(text=text, understanding=parse)
-        support = tuple((name, est.support(query)) for name, est in self.supports.items())
+        support = tuple(
+            (name, Q2EMemory.support_of(pairs) if est is memory else est.support(query))
+            for name, est in self.supports.items()
+        )
         return SearchContext(
             query=text,
             parse=parse,
